@@ -1,0 +1,27 @@
+using VaceFunctions.Orchestrations.DashScope;
+
+namespace VaceFunctions.Orchestrations.Jobs;
+
+/// <summary>
+/// What the validator needs to know about where a job came from and where it will run.
+/// </summary>
+public sealed record JobValidationOptions
+{
+    public static JobValidationOptions Default { get; } = new();
+
+    /// <summary>
+    /// The region of the configured DashScope endpoint. A job's model must belong to it, and a job without a
+    /// model takes its model. Null when the endpoint has no fixed region (the simulator): any VACE model is
+    /// accepted and the international one is the default.
+    /// </summary>
+    public DashScopeRegion? Region { get; init; } = DashScopeRegion.International;
+
+    /// <summary>
+    /// True for a job file of the blob-upload pipeline, where a media field may name a blob beside the job file
+    /// (<c>"video_url": "clip.mp4"</c>), later turned into a short-lived read-only SAS URL.
+    /// </summary>
+    public bool AllowRelativeMediaNames { get; init; }
+
+    /// <summary>The model a job without one runs on.</summary>
+    public string DefaultModel => VaceModels.ForRegion(Region ?? DashScopeRegion.International);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh machine: set-up first, then `dotnet test`, then one summary line.
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/scripts/bootstrap.sh"
+
+results="$root/TestResults"
+rm -rf "$results"
+status=0
+dotnet test VaceFunctions.sln -c Release --logger "trx" --results-directory "$results" "$@" || status=$?
+
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  count() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total=$(count total); executed=$(count executed)
+  passed=$((passed + $(count passed))); failed=$((failed + $(count failed)))
+  skipped=$((skipped + total - executed))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -eq 0 ] && [ $((passed + failed)) -eq 0 ]; then
+  echo "tests: no test ran" >&2
+  exit 1
+fi
+exit "$status"
