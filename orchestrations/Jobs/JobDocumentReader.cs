@@ -36,10 +36,16 @@ public static class JobDocumentReader
         try
         {
             node = JsonNode.Parse(utf8, nodeOptions: null, DocumentOptions);
+            ReadEveryString(node);
         }
         catch (JsonException ex)
         {
             return Failed(JobIssueCodes.InvalidJson, $"The document is not valid JSON: {ex.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            return Failed(JobIssueCodes.InvalidJson,
+                "The document is not valid text: a string escapes half of a UTF-16 surrogate pair (such as \\ud800 alone).");
         }
 
         return node is JsonObject document
@@ -72,6 +78,34 @@ public static class JobDocumentReader
         }
 
         return length > MaxDocumentBytes ? TooLarge("more than that") : Read(buffer.AsSpan(0, length));
+    }
+
+    /// <summary>
+    /// JSON allows escapes of lone surrogates, which no .NET string can hold; reading every name and string
+    /// once here means no later reader of the document meets one.
+    /// </summary>
+    private static void ReadEveryString(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj)
+                {
+                    ReadEveryString(value);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    ReadEveryString(item);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                _ = value.GetValue<string>();
+                break;
+        }
     }
 
     private static JobReadResult TooLarge(string actual) => Failed(

@@ -601,7 +601,7 @@ public static class JobValidator
             {
                 if (!known.Contains(name))
                 {
-                    var path = objectPath is null ? name : Join(objectPath, name);
+                    var path = Join(objectPath, name);
                     Warning(JobIssueCodes.UnknownField, path, $"{path} is not a known field; it is passed to the service unchanged.");
                 }
             }
@@ -623,7 +623,22 @@ public static class JobValidator
     // JSON null counts as absent: generated documents often carry nulls for unset fields.
     private static JsonNode? Get(JsonObject obj, string name) => obj.TryGetPropertyValue(name, out var node) ? node : null;
 
-    private static string Join(string objectPath, string name) => $"{objectPath}.{name}";
+    /// <summary>
+    /// The path of a member: <c>input.prompt</c>; a name that is not a plain identifier (an unknown key can be
+    /// anything, including control characters) is quoted as JSON: <c>input["a b"]</c>.
+    /// </summary>
+    private static string Join(string? objectPath, string name)
+    {
+        if (!IsPlainName(name))
+        {
+            return $"{objectPath}[{JsonValue.Create(name).ToJsonString()}]";
+        }
+
+        return objectPath is null ? name : $"{objectPath}.{name}";
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 64 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static bool IsString(JsonNode node, out string value)
     {

@@ -48,6 +48,7 @@ public class JobValidatorTests
         ["output.blob with backslash"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "a\\b.mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
         ["output unknown field"] = ("video_edit", d => d["output"] = new JsonObject { ["tier"] = "cool" }, Warning, JobIssueCodes.UnknownField, "output.tier"),
         ["unknown top-level field"] = ("video_edit", d => d["resources"] = new JsonObject(), Warning, JobIssueCodes.UnknownField, "resources"),
+        ["unknown field with an odd name"] = ("video_edit", d => Input(d)["a b\n"] = 1, Warning, JobIssueCodes.UnknownField, "input[\"a b\\n\"]"),
 
         // Shape of the request body.
         ["input missing"] = ("video_edit", d => d.Remove("input"), Error, JobIssueCodes.Required, "input"),
