@@ -1,0 +1,3 @@
+using VaceFunctions.DashScopeSimulator;
+
+await SimulatorHost.Build(args).RunAsync();
