@@ -21,6 +21,7 @@ public static class SimulatorHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddOptions<SimulatorOptions>()
             .BindConfiguration(SimulatorOptions.SectionName)
             .Configure(options => configure?.Invoke(options));
