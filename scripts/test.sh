@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test of the solution on a fresh machine: set-up first, then `dotnet test`, then one summary line.
+# Runs every test of the solution on a fresh machine: set-up first (NuGet bootstrap, Azurite from npm), then
+# `dotnet test`, then one summary line.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/scripts/bootstrap.sh"
+
+# Azurite, the storage emulator the integration tests start (pinned in package.json / package-lock.json).
+if [ ! -x "$root/node_modules/.bin/azurite" ]; then
+  command -v npm >/dev/null || { echo "test: npm is needed to install Azurite (apt-get install nodejs npm)" >&2; exit 1; }
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 
 results="$root/TestResults"
 rm -rf "$results"
