@@ -24,11 +24,11 @@ public sealed class DurableOptions
     public int MaxConcurrentOrchestrations { get; set; } = 8;
 
     /// <summary>How long a control message is hidden while an episode runs; then another process may take it.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ControlVisibility { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a running activity's message stays hidden; renewed at half-time while it runs.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityVisibility { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The longest wait between polls of an empty queue (polling speeds up again when work arrives).</summary>

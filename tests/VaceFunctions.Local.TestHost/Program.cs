@@ -8,13 +8,14 @@ using VaceFunctions.Local.Durable;
 using VaceFunctions.Local.TestHost;
 
 // A host process of the embedded runtime with the toy orchestrations, for the multi-process and crash tests.
-// Usage: TestHost STORAGE_CONNECTION_STRING HUB [CRASH_POINT CRASH_OCCURRENCE]
-// With a crash point, the process kills itself (SIGKILL) the given time it reaches that step.
+// Usage: TestHost STORAGE_CONNECTION_STRING HUB [CRASH_POINT COUNTER_FILE every|odd]
+// With a crash point, the process kills itself (SIGKILL) when it reaches that step: every time, or on the odd
+// occurrences counted across processes in COUNTER_FILE (so a step that crashes once succeeds when retried).
 var storage = args[0];
 var hub = args[1];
-var crashPoint = args.Length > 3 ? args[2] : null;
-var crashAt = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 0;
-var reached = 0;
+var crashPoint = args.Length > 4 ? args[2] : null;
+var counterFile = args.Length > 4 ? args[3] : null;
+var oddOnly = args.Length > 4 && args[4] == "odd";
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -25,14 +26,18 @@ builder.Services.Configure<DurableOptions>(options =>
 {
     options.HubName = hub;
     options.MaxPollInterval = TimeSpan.FromMilliseconds(100);
-    options.ControlVisibility = TimeSpan.FromSeconds(5);
-    options.ActivityVisibility = TimeSpan.FromSeconds(5);
+    options.ControlVisibility = TimeSpan.FromSeconds(2);
+    options.ActivityVisibility = TimeSpan.FromSeconds(2);
     options.StepHook = step =>
     {
-        if (step == crashPoint && Interlocked.Increment(ref reached) == crashAt)
+        if (step != crashPoint)
         {
-            Console.WriteLine($"crashing at {step} #{crashAt}");
-            Console.Out.Flush();
+            return;
+        }
+
+        File.AppendAllText(counterFile!, "x");
+        if (!oddOnly || File.ReadAllText(counterFile!).Length % 2 == 1)
+        {
             System.Diagnostics.Process.GetCurrentProcess().Kill();
         }
     };
