@@ -218,6 +218,23 @@ public sealed class SimulatorContractTests : IAsyncLifetime
         Assert.All(bytes[(sample.Length + 16)..], b => Assert.Equal(0, b));
     }
 
+    [Theory]
+    [InlineData("sample-input.mp4", "video/mp4", "ftyp")]
+    [InlineData("sample-image.png", "image/png", "PNG\r")]
+    public async Task Media_SampleInputs_AreServedWithRanges(string name, string contentType, string magic)
+    {
+        var full = await _http.GetAsync($"media/{name}");
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, $"media/{name}");
+        ranged.Headers.Range = new RangeHeaderValue(0, 7);
+        var head = await _http.SendAsync(ranged);
+
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        Assert.Equal(contentType, full.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.PartialContent, head.StatusCode);
+        Assert.Contains(magic, Encoding.ASCII.GetString(await head.Content.ReadAsByteArrayAsync()), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("media/other.mp4")).StatusCode);
+    }
+
     [Fact]
     public async Task Faults_FailedTasks_CarryTheCodeAndMessageButNoVideo()
     {

@@ -3,12 +3,19 @@ using System.Buffers.Binary;
 namespace VaceFunctions.DashScopeSimulator;
 
 /// <summary>
-/// The result video every succeeded task gets: the committed sample MP4 (made by scripts/make-sample-video.sh),
+/// The result video every succeeded task gets: the committed sample MP4 (made by scripts/make-sample-media.sh),
 /// optionally padded to any size with a trailing MP4 <c>free</c> box, which players skip.
 /// </summary>
 public static class SampleVideo
 {
-    private static readonly Lazy<byte[]> Sample = new(Load);
+    private static readonly Lazy<byte[]> Sample = new(() => Load("sample-output.mp4"));
+
+    /// <summary>Sample inputs served under <c>/media/{name}</c>, for offline jobs whose media must be fetchable.</summary>
+    private static readonly Dictionary<string, (Lazy<byte[]> Bytes, string ContentType)> Inputs = new(StringComparer.Ordinal)
+    {
+        ["sample-input.mp4"] = (new Lazy<byte[]>(() => Load("sample-input.mp4")), "video/mp4"),
+        ["sample-image.png"] = (new Lazy<byte[]>(() => Load("sample-image.png")), "image/png"),
+    };
 
     /// <summary>The sample MP4 as committed.</summary>
     public static ReadOnlyMemory<byte> Bytes => Sample.Value;
@@ -29,10 +36,14 @@ public static class SampleVideo
         return size < sample.Length + 16 ? new MemoryStream(sample, writable: false) : new PaddedStream(sample, size);
     }
 
-    private static byte[] Load()
+    /// <summary>A sample input by name (<c>sample-input.mp4</c>: a 2 s clip; <c>sample-image.png</c>), or null.</summary>
+    public static (byte[] Bytes, string ContentType)? Input(string name) =>
+        Inputs.TryGetValue(name, out var input) ? (input.Bytes.Value, input.ContentType) : null;
+
+    private static byte[] Load(string name)
     {
-        using var resource = typeof(SampleVideo).Assembly.GetManifestResourceStream("sample-output.mp4")
-            ?? throw new InvalidOperationException("The sample video resource is missing from the simulator assembly.");
+        using var resource = typeof(SampleVideo).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The resource {name} is missing from the simulator assembly.");
         using var copy = new MemoryStream();
         resource.CopyTo(copy);
         return copy.ToArray();

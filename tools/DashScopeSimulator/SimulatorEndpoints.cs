@@ -10,7 +10,8 @@ namespace VaceFunctions.DashScopeSimulator;
 
 /// <summary>
 /// The simulator's HTTP surface: the DashScope task API under <c>/api/v1</c>, exactly as documented (shapes,
-/// status values, error bodies), the result videos under <c>/videos</c>, and <c>/admin</c> for tests.
+/// status values, error bodies), the result videos under <c>/videos</c>, sample input media under
+/// <c>/media</c> (for offline jobs), and <c>/admin</c> for tests.
 /// </summary>
 public static class SimulatorEndpoints
 {
@@ -35,6 +36,10 @@ public static class SimulatorEndpoints
         api.MapPost("/tasks/{taskId}/cancel", CancelTask);
 
         app.MapMethods("/videos/{taskId}.mp4", [HttpMethods.Get, HttpMethods.Head], GetVideo);
+        app.MapMethods("/media/{name}", [HttpMethods.Get, HttpMethods.Head], (string name) =>
+            SampleVideo.Input(name) is { } media
+                ? Results.File(media.Bytes, media.ContentType, enableRangeProcessing: true)
+                : Results.NotFound());
 
         var admin = app.MapGroup("/admin");
         admin.MapGet("/counters", (SimulatorState state) => Results.Json(state.Counters()));
