@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations;
 
@@ -9,8 +12,10 @@ namespace VaceFunctions.Orchestrations;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the DashScope options (section <c>DashScope</c>, validated at start) and the typed
-    /// <see cref="DashScopeClient"/>.
+    /// Adds what the orchestrator's activities need: the DashScope options (section <c>DashScope</c>) and typed
+    /// <see cref="DashScopeClient"/>, the workflow options (section <c>Vace</c>), admission slots, and the HTTP
+    /// client for media, result videos and callbacks, which connects only where <see cref="UrlGuard"/> allows.
+    /// Options are validated at start. The host registers the storage account's <c>BlobServiceClient</c>.
     /// </summary>
     public static IServiceCollection AddVaceOrchestrations(this IServiceCollection services)
     {
@@ -34,6 +39,20 @@ public static class ServiceCollectionExtensions
 
                 // A redirect would carry the Bearer key to another address.
                 AllowAutoRedirect = false,
+            });
+        services.AddOptions<WorkflowOptions>()
+            .BindConfiguration(WorkflowOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<UrlGuard>();
+        services.TryAddSingleton<AdmissionSlots>();
+        services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                ConnectCallback = provider.GetRequiredService<UrlGuard>().ConnectAsync,
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                MaxAutomaticRedirections = 5,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             });
         return services;
     }

@@ -1,0 +1,27 @@
+using VaceFunctions.Orchestrations.Durable;
+
+namespace VaceFunctions.Orchestrations.DashScope;
+
+/// <summary>Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown.</summary>
+public sealed class PollTaskActivity(DashScopeClient client) : IActivity<string, PollTaskActivity.Result>
+{
+    public const string Name = "PollTask";
+
+    public async Task<Result> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        var response = await client.GetTaskAsync(input, cancellationToken);
+        var output = response.Output!;
+        return new Result(output.Status, output.VideoUrl, output.Code, output.Message, response.Usage, output.SubmitTime, output.ScheduledTime, output.EndTime);
+    }
+
+    /// <summary>The task's status and, when it ended, its result or error. <c>VideoUrl</c> is signed: never log it.</summary>
+    public sealed record Result(
+        DashScopeTaskStatus Status,
+        string? VideoUrl,
+        string? Code,
+        string? Message,
+        DashScopeUsage? Usage,
+        string? SubmitTime,
+        string? ScheduledTime,
+        string? EndTime);
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using VaceFunctions.Orchestrations.Durable;
+using VaceFunctions.Orchestrations.Inputs;
+
+namespace VaceFunctions.Orchestrations.Output;
+
+/// <summary>
+/// Copies the result video from its expiring URL into the owned blob, streaming: blocks of 4 MB are staged as
+/// they arrive (one buffer in flight, whatever the size), SHA-256 is computed on the way, and the size is checked
+/// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
+/// task id, sha256). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
+/// corrupt blob. 403/404 from the URL means it expired: <see cref="OutputExpiredException"/>.
+/// </summary>
+public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs) : IActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
+{
+    public const string Name = "CopyOutput";
+
+    public const int BlockBytes = 4 * 1024 * 1024;
+
+    public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var container = blobs.GetBlobContainerClient(input.Container);
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var blob = container.GetBlockBlobClient(input.Blob);
+
+        using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName)
+            .GetAsync(input.VideoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            throw new OutputExpiredException($"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
+        }
+
+        response.EnsureSuccessStatusCode();
+        var expected = response.Content.Headers.ContentLength;
+
+        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BlockBytes);
+        var blockIds = new List<string>();
+        long total = 0;
+        TimeSpan? duration = null;
+        try
+        {
+            while (true)
+            {
+                var filled = await FillAsync(source, buffer, cancellationToken);
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                sha256.AppendData(buffer, 0, filled);
+                if (blockIds.Count == 0)
+                {
+                    duration = Mp4Header.TryReadDuration(buffer.AsSpan(0, filled), 0, out _);
+                }
+
+                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes(blockIds.Count.ToString("D8", CultureInfo.InvariantCulture)));
+                using (var block = new MemoryStream(buffer, 0, filled, writable: false))
+                {
+                    await blob.StageBlockAsync(blockId, block, cancellationToken: cancellationToken);
+                }
+
+                blockIds.Add(blockId);
+                total += filled;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (expected is { } length && length != total)
+        {
+            throw new IOException($"The result video ended after {total} of {length} bytes.");
+        }
+
+        var hash = Convert.ToHexStringLower(sha256.GetHashAndReset());
+        await blob.CommitBlockListAsync(
+            blockIds,
+            new CommitBlockListOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
+                Metadata = new Dictionary<string, string> { ["jobid"] = input.JobId, ["taskid"] = input.TaskId, ["sha256"] = hash },
+            },
+            cancellationToken);
+        return new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds);
+    }
+
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < BlockBytes)
+        {
+            var n = await source.ReadAsync(buffer.AsMemory(filled, BlockBytes - filled), cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            filled += n;
+        }
+
+        return filled;
+    }
+
+    /// <param name="JobId">The job, recorded in the blob's metadata.</param>
+    /// <param name="TaskId">The DashScope task, recorded in the blob's metadata.</param>
+    /// <param name="VideoUrl">The signed, expiring result URL. Never logged.</param>
+    /// <param name="Container">The output container.</param>
+    /// <param name="Blob">The output blob name.</param>
+    public sealed record Request(string JobId, string TaskId, string VideoUrl, string Container, string Blob);
+
+    /// <summary>The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header.</summary>
+    public sealed record Result(string BlobUrl, long Size, string Sha256, double? DurationSeconds);
+}

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Durable;
+using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Orchestrations.Output;
+
+/// <summary>
+/// POSTs a job's result (JSON) to its callback_url, under the same address rules as media. When
+/// <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: sha256=HEX</c> carries an HMAC-SHA256 of the body so
+/// the receiver can verify the sender. A non-2xx answer throws, for the orchestrator's retry policy.
+/// </summary>
+public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options) : IActivity<NotifyCallbackActivity.Request, int>
+{
+    public const string Name = "NotifyCallback";
+    public const string SignatureHeader = "X-Vace-Signature";
+
+    public async Task<int> RunAsync(Request input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var request = new HttpRequestMessage(HttpMethod.Post, input.Url)
+        {
+            Content = new StringContent(input.BodyJson, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Vace-Job-Id", input.JobId);
+        if (options.Value.CallbackSecret is { Length: > 0 } secret)
+        {
+            request.Headers.Add(SignatureHeader, "sha256=" + Sign(secret, input.BodyJson));
+        }
+
+        using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName).SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (int)response.StatusCode;
+    }
+
+    /// <summary>The hex HMAC-SHA256 of a body, as sent in <see cref="SignatureHeader"/>.</summary>
+    public static string Sign(string secret, string body) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+
+    public sealed record Request(string Url, string JobId, string BodyJson);
+}

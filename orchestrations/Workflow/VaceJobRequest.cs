@@ -1,0 +1,99 @@
+using VaceFunctions.Orchestrations.Jobs;
+
+namespace VaceFunctions.Orchestrations.Workflow;
+
+/// <summary>
+/// The input of <see cref="VaceJobOrchestrator"/>: a validated job with everything that steers its run fixed at
+/// start (poll interval, deadline, probing, output location), so every replay sees the same values.
+/// </summary>
+public sealed record VaceJobRequest
+{
+    public required string JobId { get; init; }
+
+    /// <summary>The DashScope request body (model, input, parameters, unknown fields), as JSON.</summary>
+    public required string RequestJson { get; init; }
+
+    public required string Function { get; init; }
+
+    public required string Model { get; init; }
+
+    public required string OutputContainer { get; init; }
+
+    public required string OutputBlob { get; init; }
+
+    /// <summary>The manifest's blob, beside the video: <c>{folder}/result.json</c>.</summary>
+    public required string ManifestBlob { get; init; }
+
+    public string? CallbackUrl { get; init; }
+
+    /// <summary>The media to probe before submitting; empty when probing is off.</summary>
+    public IReadOnlyList<MediaReference> Media { get; init; } = [];
+
+    public IReadOnlyList<JobIssue> Warnings { get; init; } = [];
+
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan InitialPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(60);
+
+    public TimeSpan SlotRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Builds the orchestration input of a validated job. <paramref name="probeInputs"/> overrides the
+    /// configured default for this job.
+    /// </summary>
+    public static VaceJobRequest Create(VaceJob job, WorkflowOptions options, bool? probeInputs = null)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(options);
+        var blob = job.Document.Output?.Blob ?? $"{job.Id}/output.mp4";
+        var slash = blob.LastIndexOf('/');
+        return new VaceJobRequest
+        {
+            JobId = job.Id,
+            RequestJson = job.ToDashScopeRequest().ToJsonString(),
+            Function = job.Function,
+            Model = job.Model,
+            OutputContainer = job.Document.Output?.Container ?? options.OutputContainer,
+            OutputBlob = blob,
+            ManifestBlob = (slash < 0 ? "" : blob[..(slash + 1)]) + "result.json",
+            CallbackUrl = job.Document.CallbackUrl,
+            Media = probeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input) : [],
+            Warnings = job.Warnings,
+            PollInterval = options.PollInterval,
+            InitialPollInterval = options.InitialPollInterval,
+            MaxWait = options.MaxWait,
+            SlotRetryInterval = options.SlotRetryInterval,
+        };
+    }
+
+    /// <summary>The URLs of a job's input, each with what it must point at.</summary>
+    public static IReadOnlyList<MediaReference> MediaOf(VaceJobInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var media = new List<MediaReference>();
+        void Add(string field, string? url, MediaKind kind)
+        {
+            if (url is not null)
+            {
+                media.Add(new MediaReference($"{JobFields.Input}.{field}", url, kind));
+            }
+        }
+
+        var images = input.RefImagesUrl ?? [];
+        for (var i = 0; i < Math.Min(images.Count, 3); i++)
+        {
+            Add($"{JobFields.RefImagesUrl}[{i}]", images[i], MediaKind.Image);
+        }
+
+        Add(JobFields.VideoUrl, input.VideoUrl, MediaKind.Video);
+        Add(JobFields.MaskImageUrl, input.MaskImageUrl, MediaKind.Image);
+        Add(JobFields.MaskVideoUrl, input.MaskVideoUrl, MediaKind.Video);
+        Add(JobFields.FirstClipUrl, input.FirstClipUrl, MediaKind.Clip);
+        Add(JobFields.LastClipUrl, input.LastClipUrl, MediaKind.Clip);
+        Add(JobFields.FirstFrameUrl, input.FirstFrameUrl, MediaKind.Image);
+        Add(JobFields.LastFrameUrl, input.LastFrameUrl, MediaKind.Image);
+        return media;
+    }
+}

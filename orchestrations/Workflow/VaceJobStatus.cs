@@ -1,0 +1,22 @@
+namespace VaceFunctions.Orchestrations.Workflow;
+
+/// <summary>The custom status of a running job: what a person watching it wants to know.</summary>
+public sealed record VaceJobStatus
+{
+    public VaceJobPhase Phase { get; init; }
+
+    public string? TaskId { get; init; }
+
+    public string? TaskStatus { get; init; }
+
+    public int PollCount { get; init; }
+
+    public DateTime? LastPolledAt { get; init; }
+
+    public DateTime? SlotAcquiredAt { get; init; }
+
+    /// <summary>While waiting for a slot: how many jobs are ahead (0 = next).</summary>
+    public int? QueuePosition { get; init; }
+
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
