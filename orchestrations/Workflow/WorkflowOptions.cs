@@ -12,7 +12,7 @@ public sealed class WorkflowOptions
     public const string SectionName = "Vace";
 
     /// <summary>The steady interval between polls of a running task.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The first poll's delay; it doubles each poll up to <see cref="PollInterval"/> (5 s, 10 s, 15 s, 15 s, …).</summary>

@@ -14,6 +14,7 @@ public static class SampleVideo
     private static readonly Dictionary<string, (Lazy<byte[]> Bytes, string ContentType)> Inputs = new(StringComparer.Ordinal)
     {
         ["sample-input.mp4"] = (new Lazy<byte[]>(() => Load("sample-input.mp4")), "video/mp4"),
+        ["sample-output.mp4"] = (Sample, "video/mp4"),
         ["sample-image.png"] = (new Lazy<byte[]>(() => Load("sample-image.png")), "image/png"),
     };
 
@@ -36,7 +37,10 @@ public static class SampleVideo
         return size < sample.Length + 16 ? new MemoryStream(sample, writable: false) : new PaddedStream(sample, size);
     }
 
-    /// <summary>A sample input by name (<c>sample-input.mp4</c>: a 2 s clip; <c>sample-image.png</c>), or null.</summary>
+    /// <summary>
+    /// A sample input by name (<c>sample-input.mp4</c>: a 2 s clip; <c>sample-output.mp4</c>: 5 s;
+    /// <c>sample-image.png</c>), or null.
+    /// </summary>
     public static (byte[] Bytes, string ContentType)? Input(string name) =>
         Inputs.TryGetValue(name, out var input) ? (input.Bytes.Value, input.ContentType) : null;
 

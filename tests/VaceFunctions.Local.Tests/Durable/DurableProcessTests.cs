@@ -38,7 +38,7 @@ public sealed class DurableProcessTests : IDisposable
         while ((await client.Client.GetStatusAsync("crashy"))!.IsTerminal is false)
         {
             Assert.True(DateTime.UtcNow < deadline, $"not done after {restarts} restarts");
-            using var host = TestHostProcess.Start(client.Storage, hub, point, counter, mode);
+            using var host = TestHostProcess.Start(client.Storage, hub, "--crash", point, counter, mode);
             restarts++;
             while (!host.HasExited && !(await client.Client.GetStatusAsync("crashy"))!.IsTerminal && DateTime.UtcNow < deadline)
             {

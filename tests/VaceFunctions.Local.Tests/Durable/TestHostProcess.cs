@@ -13,7 +13,7 @@ internal sealed class TestHostProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static TestHostProcess Start(string storage, string hub, params string[] crash)
+    public static TestHostProcess Start(string storage, string hub, params string[] options)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -21,7 +21,7 @@ internal sealed class TestHostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "VaceFunctions.Local.TestHost.dll"), storage, hub }.Concat(crash))
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "VaceFunctions.Local.TestHost.dll"), storage, hub }.Concat(options))
         {
             start.ArgumentList.Add(arg);
         }

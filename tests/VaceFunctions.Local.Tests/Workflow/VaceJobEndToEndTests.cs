@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Local.Tests.Workflow;
+
+/// <summary>VACE jobs through the embedded runtime, on Azurite, against the simulator.</summary>
+public sealed class VaceJobEndToEndTests
+{
+    private static readonly string SampleSha256 = Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span));
+
+    [Theory]
+    [InlineData("image_reference")]
+    [InlineData("video_repainting")]
+    [InlineData("video_edit")]
+    [InlineData("video_extension")]
+    [InlineData("video_outpainting")]
+    public async Task Job_OfEachFunction_RunsToAVerifiedBlobAndManifest(string function)
+    {
+        await using var host = await WorkflowHost.StartAsync();
+        var jobId = await host.StartAsync(host.Sample(function, $"e2e-{function.Replace('_', '-')}"));
+
+        var result = await host.WaitAsync(jobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal((SampleSha256, (long)SampleVideo.Bytes.Length, "SUCCEEDED"), (result.Sha256, result.Size, result.TaskStatus));
+        Assert.Equal(5.0, result.DurationSeconds!.Value, 1);
+        var blob = host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/output.mp4");
+        var content = (await blob.DownloadContentAsync()).Value;
+        Assert.Equal(SampleSha256, Convert.ToHexStringLower(SHA256.HashData(content.Content.ToArray())));
+        Assert.Equal("video/mp4", content.Details.ContentType);
+        Assert.Equal((jobId, result.TaskId, SampleSha256), (content.Details.Metadata["jobid"], content.Details.Metadata["taskid"], content.Details.Metadata["sha256"]));
+
+        var manifest = JsonNode.Parse((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/result.json").DownloadContentAsync()).Value.Content.ToString())!;
+        Assert.True(manifest["result"]!["succeeded"]!.GetValue<bool>());
+        Assert.Equal(SampleSha256, manifest["result"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(function, manifest["request"]!["input"]!["function"]!.GetValue<string>());
+        Assert.NotNull(manifest["phases"]!["Generating"]);
+        var counters = host.Simulator.State.Counters();
+        Assert.Equal((1, 1), (counters.TasksCreated, Assert.Single(counters.TasksByBody).Value));
+    }
+
+    [Fact]
+    public async Task TenJobs_AgainstTwoSlots_NeverExceedTwoConcurrentTasksAndAllSucceed()
+    {
+        await using var host = await WorkflowHost.StartAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var document = host.Sample("video_outpainting", $"many-{i}");
+            document["input"]!["prompt"] = $"Variation {i}: an elegant lady playing the violin.";
+            ids.Add(await host.StartAsync(document));
+        }
+
+        foreach (var id in ids)
+        {
+            var result = await host.WaitAsync(id);
+            Assert.True(result.Succeeded, $"{id}: {result.ErrorCode} {result.ErrorMessage}");
+        }
+
+        var counters = host.Simulator.State.Counters();
+        Assert.Equal(10, counters.TasksCreated);
+        Assert.True(counters.ConcurrentPeak <= 2, $"peak {counters.ConcurrentPeak}");
+        Assert.Equal(0, counters.Throttled);
+    }
+
+    [Theory]
+    [InlineData("video_extension", "first_clip_url", "sample-output.mp4", "is 5.00 s long; clips for video_extension may be at most 3 s")]
+    [InlineData("video_edit", "video_url", "sample-image.png", "is not an MP4 video")]
+    [InlineData("video_edit", "mask_image_url", "sample-input.mp4", "is not an image")]
+    [InlineData("video_outpainting", "video_url", "missing.mp4", "cannot be fetched (HTTP 404)")]
+    public async Task Job_WithUnfitMedia_FailsWithInvalidInputBeforeSubmitting(string function, string field, string media, string problem)
+    {
+        await using var host = await WorkflowHost.StartAsync();
+        var document = host.Sample(function, $"unfit-{field.Replace('_', '-')}");
+        document["input"]![field] = host.Media(media);
+
+        var result = await host.WaitAsync(await host.StartAsync(document));
+
+        Assert.Equal(VaceJobErrorCodes.InvalidInput, result.ErrorCode);
+        Assert.Contains($"input.{field}: {problem}", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(0, host.Simulator.State.Counters().Submissions);
+    }
+
+    [Fact]
+    public async Task Job_WhoseTaskFails_EndsWithTheServiceCodeAndAManifest()
+    {
+        await using var host = await WorkflowHost.StartAsync(o => o.Faults = new SimulatorFaults { FailTasksWithCode = "InternalError" });
+
+        var jobId = await host.StartAsync(host.Sample("video_repainting", "fails-1"));
+        var result = await host.WaitAsync(jobId);
+
+        Assert.Equal(("InternalError", "FAILED"), (result.ErrorCode, result.TaskStatus));
+        var manifest = await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/result.json").ExistsAsync();
+        Assert.True(manifest.Value);
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/output.mp4").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task Job_ThrottledAndFlakyService_StillSubmitsOnce()
+    {
+        await using var host = await WorkflowHost.StartAsync(o => o.Faults = new SimulatorFaults { Throttles = 3, ServerErrors = 3 });
+
+        var result = await host.WaitAsync(await host.StartAsync(host.Sample("video_edit", "flaky-1")));
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(1, host.Simulator.State.Counters().TasksCreated);
+        Assert.Equal(6, host.Simulator.State.Counters().FaultsInjected);
+    }
+
+    [Fact]
+    public async Task Job_WhoseSubmitGetsABareGatewayError_FailsAsAmbiguousAndIsNeverResent()
+    {
+        await using var host = await WorkflowHost.StartAsync(o => o.Faults = new SimulatorFaults { GatewayErrors = 1 });
+
+        var result = await host.WaitAsync(await host.StartAsync(host.Sample("video_edit", "ambiguous-1")));
+
+        Assert.Equal(VaceJobErrorCodes.AmbiguousSubmit, result.ErrorCode);
+        var counters = host.Simulator.State.Counters();
+        Assert.Equal((1, 0), (counters.ApiRequests, counters.TasksCreated));
+    }
+}
