@@ -3,12 +3,17 @@ using VaceFunctions.Benchmarks;
 
 // Benchmarks print figures; they are not tests. Usage (scripts/bench.sh starts Azurite and passes its storage):
 //   durable STORAGE_CONNECTION_STRING [INSTANCES=100] [STEPS=5]
-if (args.Length < 2 || args[0] != "durable")
+//   copy STORAGE_CONNECTION_STRING [MEGABYTES=300]
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+return args switch
 {
-    Console.Error.WriteLine("usage: VaceFunctions.Benchmarks durable STORAGE_CONNECTION_STRING [INSTANCES] [STEPS]");
+    ["durable", var storage, ..] => await DurableBenchmark.RunAsync(storage, Arg(2, 100), Arg(3, 5)),
+    ["copy", var storage, ..] => await CopyBenchmark.RunAsync(storage, Arg(2, 300)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: VaceFunctions.Benchmarks durable|copy STORAGE_CONNECTION_STRING [ARGS]");
     return 2;
 }
-
-var instances = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;
-var steps = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5;
-return await DurableBenchmark.RunAsync(args[1], instances, steps);

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Output;
+
+namespace VaceFunctions.Benchmarks;
+
+/// <summary>
+/// The output copy: a result video of the given size served by the simulator, streamed into Azurite by
+/// CopyOutputActivity; prints MB/s and the peak growth of managed memory and of the process's working set.
+/// </summary>
+internal static class CopyBenchmark
+{
+    public static async Task<int> RunAsync(string storage, int megabytes)
+    {
+        var size = megabytes * 1024L * 1024;
+        await using var simulator = await SimulatorHost.StartAsync(o =>
+        {
+            o.PendingDuration = TimeSpan.Zero;
+            o.RunningDuration = TimeSpan.Zero;
+            o.OutputSizeBytes = size;
+        });
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DashScope:BaseUrl"] = simulator.BaseUrl.ToString(),
+            ["DashScope:ApiKey"] = simulator.Options.ApiKey,
+            ["Vace:AllowLoopbackUrls"] = "true",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddSingleton(new BlobServiceClient(storage))
+            .AddVaceOrchestrations()
+            .BuildServiceProvider();
+
+        var client = services.GetRequiredService<DashScopeClient>();
+        var request = JsonNode.Parse("""{"model":"wan2.1-vace-plus","input":{"function":"video_outpainting","prompt":"bench","video_url":"https://example.com/a.mp4"},"parameters":{"top_scale":1.5}}""")!.AsObject();
+        var taskId = (await client.SubmitAsync(request)).Output!.TaskId!;
+        var videoUrl = (await client.GetTaskAsync(taskId)).Output!.VideoUrl!;
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(services);
+
+        var managedBaseline = GC.GetTotalMemory(forceFullCollection: true);
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var workingSetBaseline = process.WorkingSet64;
+        long managedPeak = managedBaseline, workingSetPeak = workingSetBaseline;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                managedPeak = Math.Max(managedPeak, GC.GetTotalMemory(false));
+                process.Refresh();
+                workingSetPeak = Math.Max(workingSetPeak, process.WorkingSet64);
+                await Task.Delay(10);
+            }
+        });
+
+        var watch = Stopwatch.StartNew();
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("bench", taskId, videoUrl, "bench-output", $"bench-{Guid.NewGuid():N}.mp4"), CancellationToken.None);
+        var seconds = watch.Elapsed.TotalSeconds;
+        await sampling.CancelAsync();
+        await sampler;
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"copy output into Azurite: {result.Size / 1048576.0:F0} MB in {seconds:F1} s = {result.Size / 1048576.0 / seconds:F1} MB/s; "
+            + $"peak managed memory +{(managedPeak - managedBaseline) / 1048576.0:F1} MB, peak working set +{(workingSetPeak - workingSetBaseline) / 1048576.0:F1} MB (simulator in the same process)"));
+        return 0;
+    }
+}
