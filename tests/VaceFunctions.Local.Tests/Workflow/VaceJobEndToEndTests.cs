@@ -1,6 +1,11 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Tests.Workflow;
@@ -119,5 +124,34 @@ public sealed class VaceJobEndToEndTests
         Assert.Equal(VaceJobErrorCodes.AmbiguousSubmit, result.ErrorCode);
         var counters = host.Simulator.State.Counters();
         Assert.Equal((1, 0), (counters.ApiRequests, counters.TasksCreated));
+    }
+
+    [Fact]
+    public async Task Job_WithACallback_PostsTheSignedResult()
+    {
+        var received = new ConcurrentQueue<(string Body, string? Signature, string? JobId)>();
+        var receiver = WebApplication.CreateSlimBuilder();
+        receiver.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = receiver.Build();
+        app.MapPost("/hooks/vace", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            received.Enqueue((await reader.ReadToEndAsync(), request.Headers[NotifyCallbackActivity.SignatureHeader], request.Headers["X-Vace-Job-Id"]));
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        await using var host = await WorkflowHost.StartAsync(settings: new Dictionary<string, string?> { ["Vace:CallbackSecret"] = "hook-secret" });
+        var document = host.Sample("video_outpainting", "with-callback");
+        document["callback_url"] = app.Urls.First() + "/hooks/vace";
+
+        var result = await host.WaitAsync(await host.StartAsync(document));
+
+        Assert.True(result.Succeeded);
+        var (body, signature, jobId) = Assert.Single(received);
+        Assert.Equal("with-callback", jobId);
+        Assert.Equal("sha256=" + NotifyCallbackActivity.Sign("hook-secret", body), signature);
+        var posted = JsonNode.Parse(body)!;
+        Assert.True(posted["succeeded"]!.GetValue<bool>());
+        Assert.Equal(result.Sha256, posted["sha256"]!.GetValue<string>());
     }
 }

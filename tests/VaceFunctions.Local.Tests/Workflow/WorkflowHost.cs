@@ -52,7 +52,8 @@ internal sealed class WorkflowHost : IAsyncDisposable
 
     public IServiceProvider Services => _host!.Services;
 
-    public static async Task<WorkflowHost> StartAsync(Action<SimulatorOptions>? simulator = null, bool runWorker = true)
+    public static async Task<WorkflowHost> StartAsync(
+        Action<SimulatorOptions>? simulator = null, bool runWorker = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var running = await SimulatorHost.StartAsync(o =>
         {
@@ -66,6 +67,7 @@ internal sealed class WorkflowHost : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(TestSettings.Workflow(running.BaseUrl, state, output));
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton(new BlobServiceClient(storage));
         builder.Services.AddSingleton(new QueueServiceClient(storage));
         builder.Services.AddVaceOrchestrations();
