@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace VaceFunctions.Local.Hosting;
+
+/// <summary>
+/// Azurite, the Azure Storage emulator, run as a child process: installed by the project from npm
+/// (<c>node_modules/.bin/azurite</c>), in memory or in a folder, on free loopback ports or the default ones.
+/// Killed when disposed or when this process exits.
+/// </summary>
+public sealed class AzuriteProcess : IAsyncDisposable
+{
+    public const string Account = "devstoreaccount1";
+    public const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, int blobPort, int queuePort)
+    {
+        _process = process;
+        ConnectionString = ConnectionStringFor(blobPort, queuePort);
+    }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The connection string of an Azurite on these ports.</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort) =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};"
+        + $"BlobEndpoint=http://127.0.0.1:{blobPort}/{Account};QueueEndpoint=http://127.0.0.1:{queuePort}/{Account};";
+
+    /// <summary>
+    /// Starts Azurite. With <paramref name="location"/> it keeps its data in that folder on the default ports
+    /// (10000–10002); without, it keeps everything in memory on free ports.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(string? location = null, CancellationToken cancellationToken = default)
+    {
+        var (blob, queue, table) = location is null ? (FreePort(), FreePort(), FreePort()) : (10000, 10001, 10002);
+        var start = new ProcessStartInfo(FindExecutable()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] storage = location is null ? ["--inMemoryPersistence"] : ["--location", location];
+        foreach (var arg in storage.Concat(
+        [
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+        ]))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await IsListeningAsync(blob, cancellationToken) && await IsListeningAsync(queue, cancellationToken)))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                Kill(process);
+                lock (output)
+                {
+                    throw new InvalidOperationException($"Azurite did not start listening: {output}");
+                }
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return new AzuriteProcess(process, blob, queue);
+    }
+
+    /// <summary>True when something listens on the default Azurite blob port (an Azurite already running).</summary>
+    public static Task<bool> IsDefaultRunningAsync(CancellationToken cancellationToken = default) => IsListeningAsync(10000, cancellationToken);
+
+    public ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string FindExecutable()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "node_modules", ".bin", "azurite");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new InvalidOperationException(
+            "Azurite is not installed: run ./vace or scripts/test.sh from the repository (they run npm ci), or set AzureWebJobsStorage to a storage account.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> IsListeningAsync(int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}

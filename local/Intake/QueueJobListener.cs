@@ -1,0 +1,133 @@
+using System.Text;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Intake;
+
+namespace VaceFunctions.Local.Intake;
+
+/// <summary>
+/// StartJobFromQueue: takes job documents from the <c>vace-jobs</c> queue (plain JSON, or base64 as the Functions
+/// queue trigger writes it) into intake. A document that can never run is not retried: its rejection record is
+/// written and the message goes straight to the poison queue. Other failures are retried up to the dequeue limit,
+/// then poisoned. A duplicate delivery of a job starts nothing new.
+/// </summary>
+public sealed partial class QueueJobListener(
+    QueueServiceClient queues,
+    JobIntake intake,
+    IOptions<QueueIntakeOptions> options,
+    ILogger<QueueJobListener> logger) : BackgroundService
+{
+    private readonly QueueIntakeOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = queues.GetQueueClient(_options.Name);
+        var poison = queues.GetQueueClient(_options.PoisonName);
+        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var idle = TimeSpan.FromMilliseconds(50);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var messages = (await queue.ReceiveMessagesAsync(_options.BatchSize, _options.VisibilityTimeout, stoppingToken)).Value;
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(idle, stoppingToken);
+                    idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _options.MaxPollingInterval.Ticks));
+                    continue;
+                }
+
+                idle = TimeSpan.FromMilliseconds(50);
+                await Task.WhenAll(messages.Select(m => HandleAsync(queue, poison, m, stoppingToken)));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.PollFailed(logger, _options.Name, ex);
+                await Task.Delay(_options.MaxPollingInterval, stoppingToken);
+            }
+        }
+    }
+
+    private async Task HandleAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var outcome = await intake.SubmitAsync(Decode(message.Body), IntakeSource.Queue, stoppingToken);
+            if (outcome.Status == IntakeStatus.Rejected)
+            {
+                var errors = outcome.Errors.Count();
+                Log.Rejected(logger, outcome.JobId, errors);
+                await poison.SendMessageAsync(message.MessageText, stoppingToken);
+            }
+            else
+            {
+                Log.Accepted(logger, outcome.JobId, outcome.Status);
+            }
+
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            Log.HandleFailed(logger, message.MessageId, message.DequeueCount, ex);
+            if (message.DequeueCount >= _options.MaxDequeueCount)
+            {
+                await poison.SendMessageAsync(message.MessageText, stoppingToken);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>The document: the message as it is, or base64-decoded when it is base64 of a JSON document.</summary>
+    internal static ReadOnlyMemory<byte> Decode(BinaryData body)
+    {
+        var bytes = body.ToMemory();
+        if (LooksLikeJson(bytes.Span))
+        {
+            return bytes;
+        }
+
+        try
+        {
+            var decoded = Convert.FromBase64String(Encoding.ASCII.GetString(bytes.Span));
+            return LooksLikeJson(decoded) ? decoded : bytes;
+        }
+        catch (FormatException)
+        {
+            return bytes;
+        }
+    }
+
+    private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith(Encoding.UTF8.Preamble))
+        {
+            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        }
+
+        bytes = bytes.TrimStart(" \t\r\n"u8);
+        return bytes.StartsWith("{"u8) || bytes.StartsWith("["u8);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Queued job {JobId}: {Status}")]
+        public static partial void Accepted(ILogger logger, string jobId, IntakeStatus status);
+
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Queued job {JobId} rejected with {ErrorCount} errors; the message went to the poison queue and result.json says why")]
+        public static partial void Rejected(ILogger logger, string jobId, int errorCount);
+
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "Queue message {MessageId} failed (attempt {DequeueCount})")]
+        public static partial void HandleFailed(ILogger logger, string messageId, long dequeueCount, Exception exception);
+
+        [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Polling queue {Queue} failed")]
+        public static partial void PollFailed(ILogger logger, string queue, Exception exception);
+    }
+}
