@@ -1,12 +1,46 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VaceFunctions.Local.Durable;
+using VaceFunctions.Local.Intake;
+using VaceFunctions.Local.Workflow;
+using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local;
 
 /// <summary>Registers the services of the local host.</summary>
 public static class ServiceCollectionExtensions
 {
+    /// <summary>
+    /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
+    /// the embedded durable runtime with the VACE workflow, job intake and the queue listener.
+    /// </summary>
+    public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var storage = configuration["AzureWebJobsStorage"];
+        if (string.IsNullOrEmpty(storage))
+        {
+            throw new InvalidOperationException("AzureWebJobsStorage is not set: give a storage connection string (UseDevelopmentStorage=true for Azurite).");
+        }
+
+        services.AddSingleton(new BlobServiceClient(storage));
+        services.AddSingleton(new QueueServiceClient(storage));
+        services.AddVaceOrchestrations();
+        services.AddEmbeddedDurableRuntime(registry => registry.AddVaceWorkflow());
+        services.AddSingleton<IJobStarter, DurableJobStarter>();
+        services.AddSingleton<JobIntake>();
+        services.AddOptions<QueueIntakeOptions>()
+            .BindConfiguration(QueueIntakeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<QueueJobListener>();
+        return services;
+    }
+
     /// <summary>
     /// Adds the embedded durable runtime: options (section <c>Durable</c>, validated at start), its storage, the
     /// <see cref="DurableClient"/> and the <see cref="DurableWorker"/> hosted service. The caller registers the

@@ -7,6 +7,7 @@ public static class VaceCli
 {
     public static RootCommand Create() => new("VaceFunctions: run Wan VACE video-editing jobs durably, keeping every result in your storage.")
     {
+        DemoCommand.Create(),
         ValidateCommand.Create(),
     };
 }

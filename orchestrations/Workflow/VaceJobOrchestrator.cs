@@ -72,7 +72,14 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             result = await NotifyAsync(result);
             EndPhase();
             Show(_status with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
-            Log.Finished(_log, job.JobId, result.Succeeded ? "succeeded" : "failed", result.ErrorCode);
+            if (result.Succeeded)
+            {
+                Log.Succeeded(_log, job.JobId, result.Blob!);
+            }
+            else
+            {
+                Log.Failed(_log, job.JobId, result.ErrorCode!);
+            }
             return result;
         }
 
@@ -299,7 +306,10 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
         [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Job {JobId} submitted as task {TaskId}")]
         public static partial void Submitted(ILogger logger, string jobId, string taskId);
 
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Job {JobId} {Outcome} {ErrorCode}")]
-        public static partial void Finished(ILogger logger, string jobId, string outcome, string? errorCode);
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Job {JobId} succeeded: {Blob}")]
+        public static partial void Succeeded(ILogger logger, string jobId, string blob);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Job {JobId} failed: {ErrorCode}")]
+        public static partial void Failed(ILogger logger, string jobId, string errorCode);
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Durable;
+using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.TestHost;
 using VaceFunctions.Local.Workflow;
 using VaceFunctions.Orchestrations;
@@ -90,30 +91,8 @@ internal sealed class WorkflowHost : IAsyncDisposable
     /// <summary>A documented sample with its media pointed at the simulator's sample media, and a given id.</summary>
     public JsonObject Sample(string name, string id)
     {
-        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", name + ".json")))!.AsObject();
+        var document = SampleDocuments.UseSimulatorMedia(SampleDocuments.Load(name), Simulator.BaseUrl);
         document["id"] = id;
-        var input = document["input"]!.AsObject();
-        foreach (var field in new[] { "video_url", "mask_video_url", "first_clip_url", "last_clip_url" })
-        {
-            if (input.ContainsKey(field))
-            {
-                input[field] = Media("sample-input.mp4");
-            }
-        }
-
-        foreach (var field in new[] { "mask_image_url", "first_frame_url", "last_frame_url" })
-        {
-            if (input.ContainsKey(field))
-            {
-                input[field] = Media("sample-image.png");
-            }
-        }
-
-        if (input["ref_images_url"] is JsonArray images)
-        {
-            input["ref_images_url"] = new JsonArray(images.Select(_ => (JsonNode?)Media("sample-image.png")).ToArray());
-        }
-
         return document;
     }
 

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using VaceFunctions.Local.Durable;
+using VaceFunctions.Local.Hosting;
+using VaceFunctions.Local.Intake;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Local.Cli;
+
+/// <summary>
+/// <c>vace demo</c>: one documented request end to end on this machine. Starts Azurite (unless
+/// AzureWebJobsStorage is set), the DashScope simulator (unless an API key is configured), and the host; drops the
+/// request into the job queue; shows its progress; and ends with the verified video in storage and in ./out/.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var sample = new Option<string>("--sample")
+        {
+            Description = "Which documented request to run (image_reference, video_repainting, video_edit, video_extension, video_outpainting).",
+            DefaultValueFactory = _ => "video_edit",
+        };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Where to download the finished video.",
+            DefaultValueFactory = _ => new DirectoryInfo("out"),
+        };
+        var command = new Command("demo", "Run a documented request end to end: offline on Azurite and the simulator, or on DashScope when an API key is configured.")
+        {
+            sample, output,
+        };
+        command.SetAction((parseResult, cancellationToken) =>
+            RunAsync(parseResult.GetValue(sample)!, parseResult.GetValue(output)!, parseResult.InvocationConfiguration.Output, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string sampleName, DirectoryInfo outDirectory, TextWriter console, CancellationToken cancellationToken)
+    {
+        var document = SampleDocuments.Load(sampleName);
+        var configuration = VaceLocalHost.ReadConfiguration([]);
+        await using var development = await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, simulator =>
+        {
+            simulator.PendingDuration = TimeSpan.FromSeconds(2);
+            simulator.RunningDuration = TimeSpan.FromSeconds(4);
+        }, cancellationToken);
+
+        var overrides = new Dictionary<string, string?>(development.Overrides) { ["Logging:LogLevel:Default"] = "Warning" };
+        if (development.UsesSimulator)
+        {
+            SampleDocuments.UseSimulatorMedia(document, development.Simulator!.BaseUrl);
+            overrides["Vace:InitialPollInterval"] = "00:00:01";
+            overrides["Vace:PollInterval"] = "00:00:02";
+            overrides["Vace:SlotRetryInterval"] = "00:00:01";
+            await console.WriteLineAsync($"DashScope: the simulator at {development.Simulator.BaseUrl} (no API key configured); the sample's media are the simulator's own.");
+        }
+        else
+        {
+            await console.WriteLineAsync($"DashScope: {configuration["DashScope:BaseUrl"] ?? "the international endpoint"} (a real task will be billed).");
+        }
+
+        await console.WriteLineAsync(overrides.ContainsKey("AzureWebJobsStorage")
+            ? "Storage: Azurite, started for this demo (in memory)."
+            : "Storage: AzureWebJobsStorage from configuration.");
+
+        var jobId = $"demo-{sampleName.Replace('_', '-')}-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        document["id"] = jobId;
+        await using var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], overrides);
+        await host.StartAsync(cancellationToken);
+
+        var queueName = host.Services.GetRequiredService<IOptions<QueueIntakeOptions>>().Value.Name;
+        var queue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await queue.SendMessageAsync(document.ToJsonString(), cancellationToken);
+        await console.WriteLineAsync($"Queued job {jobId} ({sampleName}) on '{queueName}'.");
+
+        var client = host.Services.GetRequiredService<DurableClient>();
+        var status = await ProgressDisplay.FollowAsync(client, jobId, console, TimeSpan.FromMinutes(90), cancellationToken);
+        var result = status.ReadOutputAs<VaceJobResult>();
+        if (result is not { Succeeded: true })
+        {
+            await console.WriteLineAsync($"Job {jobId} failed: {result?.ErrorCode ?? status.RuntimeStatus.ToString()}: {result?.ErrorMessage ?? status.Failure?.ErrorMessage}");
+            await host.StopAsync(CancellationToken.None);
+            return 1;
+        }
+
+        outDirectory.Create();
+        var local = Path.Combine(outDirectory.FullName, $"{jobId}.mp4");
+        var blob = host.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(result.Container).GetBlobClient(result.Blob);
+        await blob.DownloadToAsync(local, cancellationToken);
+        await using (var file = File.OpenRead(local))
+        {
+            var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+            if (sha256 != result.Sha256)
+            {
+                await console.WriteLineAsync($"The downloaded video's sha256 {sha256} differs from the job's {result.Sha256}.");
+                return 1;
+            }
+        }
+
+        await console.WriteLineAsync($"""
+            Job {jobId} succeeded: DashScope task {result.TaskId}, {result.DurationSeconds?.ToString("F1", CultureInfo.InvariantCulture)} s of video.
+              video     {result.BlobUrl}
+              size      {result.Size:N0} bytes, sha256 {result.Sha256} (verified)
+              manifest  {result.Container}/{result.ManifestBlob}
+              local     {local}
+            """);
+        await host.StopAsync(CancellationToken.None);
+        return 0;
+    }
+}
+
+/// <summary>Follows a job's custom status and prints a line whenever it changes.</summary>
+internal static class ProgressDisplay
+{
+    public static async Task<OrchestrationStatus> FollowAsync(DurableClient client, string jobId, TextWriter console, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        string? last = null;
+        while (true)
+        {
+            var status = await client.GetStatusAsync(jobId, cancellationToken);
+            if (status?.ReadCustomStatusAs<VaceJobStatus>() is { } progress)
+            {
+                var line = Describe(progress);
+                if (line != last)
+                {
+                    await console.WriteLineAsync($"[{watch.Elapsed.TotalSeconds,6:F1}s] {line}");
+                    last = line;
+                }
+            }
+
+            if (status is { IsTerminal: true })
+            {
+                return status;
+            }
+
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Job {jobId} is still running after {timeout}.");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    private static string Describe(VaceJobStatus status) => status.Phase switch
+    {
+        VaceJobPhase.WaitingForSlot => status.QueuePosition is { } position ? $"waiting for a task slot ({position} ahead)" : "waiting for a task slot",
+        VaceJobPhase.Generating => $"generating: task {status.TaskId} {status.TaskStatus}{(status.PollCount > 0 ? $", poll {status.PollCount}" : "")}",
+        _ => status.Phase.ToString(),
+    };
+}

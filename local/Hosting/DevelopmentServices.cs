@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using VaceFunctions.DashScopeSimulator;
+
+namespace VaceFunctions.Local.Hosting;
+
+/// <summary>
+/// What a laptop lacks, started on demand: Azurite when no <c>AzureWebJobsStorage</c> is configured, and the
+/// DashScope simulator when neither <c>DashScope:ApiKey</c> nor <c>DashScope:BaseUrl</c> is. Their settings come
+/// back as configuration overrides.
+/// </summary>
+public sealed class DevelopmentServices : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _started = [];
+
+    private DevelopmentServices()
+    {
+    }
+
+    /// <summary>Settings that point the host at what was started.</summary>
+    public Dictionary<string, string?> Overrides { get; } = [];
+
+    public bool UsesSimulator { get; private set; }
+
+    public RunningSimulator? Simulator { get; private set; }
+
+    /// <param name="configuration">The host's configuration so far.</param>
+    /// <param name="azuriteLocation">Where a started Azurite keeps its data; null keeps it in memory on free ports.</param>
+    /// <param name="simulator">Adjusts a started simulator (the demo shortens its task durations).</param>
+    /// <param name="cancellationToken">Stops the start.</param>
+    public static async Task<DevelopmentServices> StartAsync(
+        IConfiguration configuration, string? azuriteLocation, Action<SimulatorOptions>? simulator = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var services = new DevelopmentServices();
+        try
+        {
+            if (string.IsNullOrEmpty(configuration["AzureWebJobsStorage"]))
+            {
+                if (azuriteLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
+                {
+                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(10000, 10001);
+                }
+                else
+                {
+                    var azurite = await AzuriteProcess.StartAsync(azuriteLocation, cancellationToken);
+                    services._started.Add(azurite);
+                    services.Overrides["AzureWebJobsStorage"] = azurite.ConnectionString;
+                }
+            }
+
+            if (string.IsNullOrEmpty(configuration["DashScope:ApiKey"]) && string.IsNullOrEmpty(configuration["DashScope:BaseUrl"]))
+            {
+                var running = await SimulatorHost.StartAsync(simulator, cancellationToken: cancellationToken);
+                services._started.Add(running);
+                services.Simulator = running;
+                services.UsesSimulator = true;
+                services.Overrides["DashScope:BaseUrl"] = running.BaseUrl.ToString();
+                services.Overrides["DashScope:ApiKey"] = running.Options.ApiKey;
+                services.Overrides["Vace:AllowLoopbackUrls"] = "true";
+            }
+
+            return services;
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var started in Enumerable.Reverse(_started))
+        {
+            await started.DisposeAsync();
+        }
+
+        _started.Clear();
+    }
+}

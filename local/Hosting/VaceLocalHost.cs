@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+
+namespace VaceFunctions.Local.Hosting;
+
+/// <summary>
+/// The embedded host: the durable runtime with the VACE workflow, the queue listener and (later) the HTTP API, in
+/// one ASP.NET Core application. Configuration: local.settings.json <c>Values</c>, then environment variables,
+/// then the command line, then the overrides given to <see cref="Build"/>.
+/// </summary>
+public static class VaceLocalHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddLocalSettings()
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Services.AddVaceLocalHost(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>The configuration the host would read, before anything is started (to decide what to start).</summary>
+    public static IConfiguration ReadConfiguration(string[] args) =>
+        new ConfigurationBuilder().AddLocalSettings().AddEnvironmentVariables().AddCommandLine(args).Build();
+}
