@@ -9,6 +9,8 @@ internal static class VaceProcess
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            // No storage or key from the environment: the commands under test start Azurite and the simulator.
+            Environment = { ["AzureWebJobsStorage"] = null, ["DashScope__ApiKey"] = null, ["DashScope__BaseUrl"] = null },
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -23,7 +25,7 @@ internal static class VaceProcess
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
     }
