@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VaceFunctions.Local.Durable;
+using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Local.Workflow;
 using VaceFunctions.Orchestrations;
@@ -38,6 +39,14 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<QueueJobListener>();
+        services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
+        services.AddSingleton<JobCanceller>();
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        });
         return services;
     }
 

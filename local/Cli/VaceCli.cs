@@ -5,9 +5,19 @@ namespace VaceFunctions.Local.Cli;
 /// <summary>The <c>vace</c> command line: one root command with a subcommand per task.</summary>
 public static class VaceCli
 {
-    public static RootCommand Create() => new("VaceFunctions: run Wan VACE video-editing jobs durably, keeping every result in your storage.")
+    public static RootCommand Create()
     {
-        DemoCommand.Create(),
-        ValidateCommand.Create(),
-    };
+        var root = new RootCommand("VaceFunctions: run Wan VACE video-editing jobs durably, keeping every result in your storage.")
+        {
+            DemoCommand.Create(),
+            ServeCommand.Create(),
+            ValidateCommand.Create(),
+        };
+        foreach (var command in JobsClientCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
 }

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using VaceFunctions.Local.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace VaceFunctions.Local.Hosting;
 
 /// <summary>
-/// The embedded host: the durable runtime with the VACE workflow, the queue listener and (later) the HTTP API, in
-/// one ASP.NET Core application. Configuration: local.settings.json <c>Values</c>, then environment variables,
+/// The embedded host: the durable runtime with the VACE workflow, the queue listener and the HTTP API (with its
+/// OpenAPI document at <c>/openapi/v1.json</c>), in one ASP.NET Core application. Configuration: local.settings.json <c>Values</c>, then environment variables,
 /// then the command line, then the overrides given to <see cref="Build"/>.
 /// </summary>
 public static class VaceLocalHost
@@ -30,8 +31,12 @@ public static class VaceLocalHost
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddVaceLocalHost(builder.Configuration);
-        return builder.Build();
+        var app = builder.Build();
+        app.MapOpenApi();
+        app.MapJobsHttpApi();
+        return app;
     }
 
     /// <summary>The configuration the host would read, before anything is started (to decide what to start).</summary>

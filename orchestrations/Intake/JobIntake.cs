@@ -24,7 +24,8 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
 
     /// <summary>
     /// Takes a document in. <paramref name="resolveMedia"/>, for the blob pipeline, turns relative media names
-    /// into URLs the service can fetch, or reports the ones it cannot (as errors).
+    /// into URLs the service can fetch, or reports the ones it cannot (as errors). A rejected document gets a
+    /// rejection record, except from HTTP, whose caller hears every error in the answer.
     /// </summary>
     public async Task<IntakeOutcome> SubmitAsync(
         ReadOnlyMemory<byte> document,
@@ -32,10 +33,12 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
         CancellationToken cancellationToken,
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
     {
+        var recordRejection = source != IntakeSource.Http;
         var validation = JobValidator.Validate(document.Span, ValidationOptions(source));
         if (validation.Job is not { } job)
         {
-            return await RejectAsync(RejectedId(document.Span, validation), validation.Issues, source, cancellationToken);
+            var id = RejectedId(document.Span, validation);
+            return recordRejection ? await RejectAsync(id, validation.Issues, source, cancellationToken) : new IntakeOutcome(IntakeStatus.Rejected, id, validation.Issues);
         }
 
         if (resolveMedia is not null)
@@ -43,7 +46,9 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
             var (resolved, problems) = await resolveMedia(job, cancellationToken);
             if (problems.Count > 0)
             {
-                return await RejectAsync(job.Id, [.. problems, .. job.Warnings], source, cancellationToken);
+                return recordRejection
+                    ? await RejectAsync(job.Id, [.. problems, .. job.Warnings], source, cancellationToken)
+                    : new IntakeOutcome(IntakeStatus.Rejected, job.Id, [.. problems, .. job.Warnings]);
             }
 
             job = resolved;

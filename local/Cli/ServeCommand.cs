@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using VaceFunctions.Local.Hosting;
+
+namespace VaceFunctions.Local.Cli;
+
+/// <summary>
+/// <c>vace serve</c>: runs the host — durable runtime, job queue and HTTP API — until Ctrl+C, on
+/// http://127.0.0.1:7071 like <c>func start</c>. Starts Azurite (data in ./.azurite) when no storage is configured
+/// and none runs on the default ports, and the simulator when no DashScope key is configured.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Where the HTTP API listens.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
+        var command = new Command("serve", "Run the host: durable runtime, job queue and HTTP API, until Ctrl+C.") { urls };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var console = parseResult.InvocationConfiguration.Output;
+            var url = parseResult.GetValue(urls)!;
+            await using var development = await DevelopmentServices.StartAsync(
+                VaceLocalHost.ReadConfiguration([]), azuriteLocation: Path.GetFullPath(".azurite"), cancellationToken: cancellationToken);
+            if (development.UsesSimulator)
+            {
+                await console.WriteLineAsync($"DashScope: the simulator at {development.Simulator!.BaseUrl} (no API key configured).");
+            }
+
+            await using var host = VaceLocalHost.Build(["--urls", url], development.Overrides);
+            await host.StartAsync(cancellationToken);
+            await console.WriteLineAsync($"VaceFunctions host on {string.Join(", ", host.Urls)}: POST /api/jobs, GET /api/jobs/{{id}}, /openapi/v1.json. Ctrl+C to stop.");
+            await host.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}
