@@ -1,0 +1,177 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using VaceFunctions.DashScopeSimulator;
+
+namespace VaceFunctions.Local.Tests.Http;
+
+/// <summary>The HTTP API through the real listener: jobs, errors, auth, and the DashScope-compatible face.</summary>
+public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpHostFixture>
+{
+    private static readonly string SampleSha256 = Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span));
+
+    [Fact]
+    public async Task PostJob_Valid_Is202WithLocation_AndStatusIs202ThenDone()
+    {
+        var response = await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-1").ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("/api/jobs/http-1", response.Headers.Location!.ToString());
+        var accepted = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(("http-1", true), (accepted["id"]!.GetValue<string>(), accepted["created"]!.GetValue<bool>()));
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Get, "api/jobs/http-1")).StatusCode);
+
+        var done = await WaitDoneAsync("http-1");
+        Assert.True(done["result"]!["succeeded"]!.GetValue<bool>());
+        Assert.Equal(SampleSha256, done["result"]!["sha256"]!.GetValue<string>());
+        Assert.Equal("Completed", done["runtimeStatus"]!.GetValue<string>());
+
+        var again = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-1").ToJsonString())).Content.ReadAsStringAsync())!;
+        Assert.False(again["created"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task PostJob_Invalid_Is400ProblemWithEveryError()
+    {
+        var document = host.Sample("video_edit", "http-bad");
+        document["input"]!["mask_video_url"] = "https://example.com/m.mp4";
+        document["parameters"]!["expand_ratio"] = 3;
+
+        var response = await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(["input.mask_video_url", "parameters.expand_ratio"], problem["errors"]!.AsArray().Select(e => e!["path"]!.GetValue<string>()).Order());
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/http-bad")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PostJob_NotJsonOrTooLarge_IsRefused()
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.SendAsync(HttpMethod.Post, "api/jobs", "{ nope")).StatusCode);
+        var huge = "{\"pad\":\"" + new string('x', 300 * 1024) + "\"}";
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await host.SendAsync(HttpMethod.Post, "api/jobs", huge)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key")]
+    public async Task AnyRoute_WithoutTheKey_Is401(string? key)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_edit", null).ToJsonString(), key)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Get, "api/jobs/x", key: key)).StatusCode);
+        var face = await host.SendAsync(HttpMethod.Get, "api/v1/tasks/x", key: key, bearer: true);
+        Assert.Equal(HttpStatusCode.Unauthorized, face.StatusCode);
+        Assert.Equal("InvalidApiKey", JsonNode.Parse(await face.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task GetJob_Unknown_Is404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/never-submitted")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Post, "api/jobs/never-submitted/cancel")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancel_RunningJob_EndsIt_AndASecondCancelConflicts()
+    {
+        host.Simulator.State.Faults = new SimulatorFaults { StuckInRunning = true };
+        var document = host.Sample("video_extension", "http-cancel");
+        document["input"]!["prompt"] = "A dog that will be canceled.";
+        await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
+        await WaitForPhaseAsync("http-cancel", "Generating");
+        host.Simulator.State.Faults = new SimulatorFaults();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
+        var done = await WaitDoneAsync("http-cancel");
+
+        Assert.Equal("Terminated", done["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
+        var listed = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Terminated")).Content.ReadAsStringAsync())!.AsArray();
+        Assert.Contains(listed, j => j!["id"]!.GetValue<string>() == "http-cancel");
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_IsServed()
+    {
+        var document = JsonNode.Parse(await host.Http.GetStringAsync("openapi/v1.json"))!;
+
+        Assert.NotNull(document["paths"]!["/api/jobs"]);
+        Assert.NotNull(document["paths"]!["/api/v1/tasks/{taskId}"]);
+    }
+
+    /// <summary>A client written to DashScope's documented shapes, with only the base URL (and key) changed.</summary>
+    [Fact]
+    public async Task DashScopeFace_CreateAndQuery_AsTheDocumentationShows_EndWithAnOwnedVideo()
+    {
+        var body = host.Sample("video_edit", null);
+        body["input"]!["prompt"] = "A lion in a suit, asked through the DashScope face.";
+
+        var refused = await host.SendAsync(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis", body.ToJsonString(), bearer: true);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("AccessDenied", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+
+        var created = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis", body.ToJsonString(), bearer: true, async: true)).Content.ReadAsStringAsync())!;
+        var taskId = created["output"]!["task_id"]!.GetValue<string>();
+        Assert.Equal("PENDING", created["output"]!["task_status"]!.GetValue<string>());
+        Assert.NotNull(created["request_id"]);
+
+        JsonNode task;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        do
+        {
+            await Task.Delay(200);
+            task = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, $"api/v1/tasks/{taskId}", key: HttpHostFixture.Key, bearer: true)).Content.ReadAsStringAsync())!;
+            Assert.True(DateTime.UtcNow < deadline);
+        }
+        while (task["output"]!["task_status"]!.GetValue<string>() is "PENDING" or "RUNNING");
+
+        Assert.Equal("SUCCEEDED", task["output"]!["task_status"]!.GetValue<string>());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$", task["output"]!["submit_time"]!.GetValue<string>());
+        Assert.Equal(5, task["usage"]!["video_duration"]!.GetValue<double>());
+        var videoUrl = task["output"]!["video_url"]!.GetValue<string>();
+        Assert.Contains("sig=", videoUrl, StringComparison.Ordinal);
+        using var plain = new HttpClient();
+        Assert.Equal(SampleSha256, Convert.ToHexStringLower(SHA256.HashData(await plain.GetByteArrayAsync(videoUrl))));
+
+        var unknown = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/v1/tasks/no-such-task", bearer: true)).Content.ReadAsStringAsync())!;
+        Assert.Equal("UNKNOWN", unknown["output"]!["task_status"]!.GetValue<string>());
+
+        var invalid = await host.SendAsync(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis", "{\"model\":\"wan2.1-vace-plus\",\"input\":{}}", bearer: true, async: true);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal("InvalidParameter", JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+    }
+
+    private async Task<JsonNode> WaitDoneAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var response = await host.SendAsync(HttpMethod.Get, $"api/jobs/{id}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{id} not done");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task WaitForPhaseAsync(string id, string phase)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var view = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, $"api/jobs/{id}")).Content.ReadAsStringAsync());
+            if (view?["progress"]?["phase"]?.GetValue<string>() == phase)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{id} never reached {phase}");
+            await Task.Delay(100);
+        }
+    }
+}
