@@ -17,7 +17,8 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
-    /// the embedded durable runtime with the VACE workflow, job intake and the queue listener.
+    /// the embedded durable runtime with the VACE workflow, job intake, the queue and blob-inbox listeners, and the
+    /// HTTP API's services.
     /// </summary>
     public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
@@ -39,6 +40,11 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<QueueJobListener>();
+        services.AddOptions<InboxOptions>()
+            .BindConfiguration(InboxOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<BlobInboxListener>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
         services.AddSingleton<JobCanceller>();
         services.AddOpenApi();

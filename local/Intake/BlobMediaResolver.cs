@@ -1,0 +1,66 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Sas;
+using VaceFunctions.Orchestrations.Jobs;
+
+namespace VaceFunctions.Local.Intake;
+
+/// <summary>
+/// Turns the media of a blob-pipeline job that name blobs beside its job file (<c>"video_url": "clip.mp4"</c>)
+/// into read-only, short-lived SAS URLs the service can fetch. A named blob that does not exist is a problem
+/// reported at its field.
+/// </summary>
+internal sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn)
+{
+    public async Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)> ResolveAsync(VaceJob job, CancellationToken cancellationToken)
+    {
+        var problems = new List<JobIssue>();
+        var input = job.Document.Input;
+
+        async Task<string?> Resolve(string field, string? value)
+        {
+            if (value is null || MediaUrls.IsHttpUrl(value))
+            {
+                return value;
+            }
+
+            var blob = inbox.GetBlobClient(folder.Length == 0 ? value : $"{folder}/{value}");
+            try
+            {
+                await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                problems.Add(JobIssue.Error("media_not_found", field, $"{field} names '{value}', but there is no blob '{blob.Name}' in '{inbox.Name}' beside the job file."));
+                return value;
+            }
+
+            if (!blob.CanGenerateSasUri)
+            {
+                problems.Add(JobIssue.Error("media_not_shareable", field, $"{field}: a SAS URL for '{blob.Name}' needs a storage account key in AzureWebJobsStorage."));
+                return value;
+            }
+
+            return blob.GenerateSasUri(BlobSasPermissions.Read, expiresOn).ToString();
+        }
+
+        var images = new List<string>();
+        for (var i = 0; i < (input.RefImagesUrl?.Count ?? 0); i++)
+        {
+            images.Add((await Resolve($"input.ref_images_url[{i}]", input.RefImagesUrl![i]))!);
+        }
+
+        var resolved = input with
+        {
+            RefImagesUrl = input.RefImagesUrl is null ? null : images,
+            VideoUrl = await Resolve("input.video_url", input.VideoUrl),
+            MaskImageUrl = await Resolve("input.mask_image_url", input.MaskImageUrl),
+            MaskVideoUrl = await Resolve("input.mask_video_url", input.MaskVideoUrl),
+            FirstClipUrl = await Resolve("input.first_clip_url", input.FirstClipUrl),
+            LastClipUrl = await Resolve("input.last_clip_url", input.LastClipUrl),
+            FirstFrameUrl = await Resolve("input.first_frame_url", input.FirstFrameUrl),
+            LastFrameUrl = await Resolve("input.last_frame_url", input.LastFrameUrl),
+        };
+        return (job with { Document = job.Document with { Input = resolved } }, problems);
+    }
+}
