@@ -195,7 +195,8 @@ public static class JobsHttpApi
         _ => progress?.Phase switch
         {
             null or VaceJobPhase.Probing or VaceJobPhase.WaitingForSlot or VaceJobPhase.Submitting => "PENDING",
-            VaceJobPhase.Generating => progress.TaskStatus ?? "PENDING",
+            // SUCCEEDED at the service is not yet ours: the video still has to be copied.
+            VaceJobPhase.Generating => progress.TaskStatus is null or "PENDING" ? "PENDING" : "RUNNING",
             _ => "RUNNING",
         },
     };

@@ -8,13 +8,20 @@ using VaceFunctions.Orchestrations.Workflow;
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>
-/// The account's task slots (2 running tasks, 2 submissions per second), kept in one blob updated with ETags so
-/// every host process shares them. Jobs that ask while no slot is free join a line and are served first come,
-/// first served. A slot whose holder stops renewing its place (crashed, terminated) expires and is reclaimed.
+/// The account's limits — 2 running tasks, 2 submissions per second — kept in one blob updated with ETags so every
+/// host process shares them. Jobs that ask for a task slot while none is free join a line and are served first
+/// come, first served; a slot whose holder never gives it back (crashed, terminated) expires and is reclaimed.
+/// Submissions take a turn just before their POST, so they reach the service spaced within its rate.
 /// </summary>
 public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOptions> options, TimeProvider time)
 {
     public const string BlobName = "admission/slots.json";
+
+    /// <summary>
+    /// The rate window, a little longer than the service's second: a submission recorded here reaches the service a
+    /// moment later, and the margin keeps three of them from landing inside one of its seconds.
+    /// </summary>
+    public static readonly TimeSpan RateWindow = TimeSpan.FromMilliseconds(1200);
 
     private readonly WorkflowOptions _options = options.Value;
 
@@ -42,18 +49,40 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
             waiting.LastSeen = now;
             var position = state.Waiting.OrderBy(w => w.Since).ThenBy(w => w.JobId, StringComparer.Ordinal).ToList().IndexOf(waiting);
-            var free = _options.MaxConcurrentTasks - state.Holders.Count;
-            var recent = state.RecentGrants.Count(t => now - t < TimeSpan.FromSeconds(1));
-            if (position >= free || recent >= _options.SubmissionsPerSecond)
+            if (position >= _options.MaxConcurrentTasks - state.Holders.Count)
             {
                 return new SlotGrant(false, position, null);
             }
 
             state.Waiting.Remove(waiting);
             state.Holders.Add(new SlotHolder { JobId = jobId, AcquiredAt = now, ExpiresAt = now + lease });
-            state.RecentGrants.Add(now);
             return new SlotGrant(true, 0, now);
         }, cancellationToken);
+
+    /// <summary>Waits until a submission fits the account's rate, and records it: call right before the POST.</summary>
+    public async Task WaitForSubmitTurnAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var wait = await UpdateAsync(state =>
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                if (state.RecentSubmissions.Count < _options.SubmissionsPerSecond)
+                {
+                    state.RecentSubmissions.Add(now);
+                    return TimeSpan.Zero;
+                }
+
+                return state.RecentSubmissions.Min() + RateWindow - now;
+            }, cancellationToken);
+            if (wait <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
 
     /// <summary>Gives back a job's slot, or its place in line. Safe to repeat.</summary>
     public Task<bool> ReleaseAsync(string jobId, CancellationToken cancellationToken) =>
@@ -106,7 +135,7 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         var stale = TimeSpan.FromTicks(Math.Max(_options.SlotRetryInterval.Ticks * 6, TimeSpan.FromMinutes(2).Ticks));
         state.Holders.RemoveAll(h => h.ExpiresAt <= now);
         state.Waiting.RemoveAll(w => now - w.LastSeen > stale);
-        state.RecentGrants.RemoveAll(t => now - t >= TimeSpan.FromSeconds(1));
+        state.RecentSubmissions.RemoveAll(t => now - t >= RateWindow);
         return (state, etag);
     }
 
@@ -118,7 +147,7 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
         public List<SlotWaiter> Waiting { get; init; } = [];
 
-        public List<DateTime> RecentGrants { get; init; } = [];
+        public List<DateTime> RecentSubmissions { get; init; } = [];
     }
 
     private sealed class SlotHolder

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -16,7 +17,7 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// after sending) is never re-sent: the job fails with AmbiguousSubmit. Throttling and other errors that
 /// clearly created nothing are thrown, for the orchestrator's retry policy.
 /// </summary>
-public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> options)
+public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient blobs, AdmissionSlots slots, IOptions<WorkflowOptions> options)
     : IActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
 {
     public const string Name = "SubmitTask";
@@ -37,6 +38,9 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
         {
             return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
         }
+
+        // Within the account's rate: a throttled submission would only come back later.
+        await slots.WaitForSubmitTurnAsync(cancellationToken);
 
         // Write-ahead: from here on, a crash leaves an "attempting" record behind.
         var attempt = new Submission(SubmissionState.Attempting, null, null);

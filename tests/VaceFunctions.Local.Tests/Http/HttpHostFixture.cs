@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.TestHost;
 
 namespace VaceFunctions.Local.Tests.Http;
 
@@ -28,15 +27,10 @@ public sealed class HttpHostFixture : IAsyncLifetime
             o.SubmissionsPerSecond = 0;
             o.MaxConcurrentTasks = 0;
         });
-        var settings = TestSettings.Workflow(Simulator.BaseUrl, Azurite.UniqueName("state"), Azurite.UniqueName("out"));
-        settings["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString;
-        settings["Durable:HubName"] = Azurite.UniqueName("http");
-        settings["Durable:MaxPollInterval"] = "00:00:00.100";
-        settings["Vace:Queue:Name"] = Azurite.UniqueName("jobs");
+        var settings = await HostTestSupport.SettingsAsync(Simulator);
         settings["Vace:Http:ApiKey"] = Key;
         settings["Vace:MaxConcurrentTasks"] = "20";
         settings["Vace:SubmissionsPerSecond"] = "20";
-        settings["Logging:LogLevel:Default"] = "Warning";
         Host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
         await Host.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(Host.Urls.First() + "/") };

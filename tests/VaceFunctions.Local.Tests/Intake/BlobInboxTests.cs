@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Durable;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.TestHost;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Tests.Intake;
@@ -25,23 +24,14 @@ public sealed class BlobInboxTests : IAsyncLifetime
             o.PendingDuration = TimeSpan.FromMilliseconds(200);
             o.RunningDuration = TimeSpan.FromMilliseconds(300);
         });
-        var storage = (await Azurite.GetAsync()).ConnectionString;
-        var (inbox, output) = (Azurite.UniqueName("inbox"), Azurite.UniqueName("out"));
-        foreach (var (key, value) in TestSettings.Workflow(_simulator.BaseUrl, Azurite.UniqueName("state"), output))
+        foreach (var (key, value) in await HostTestSupport.SettingsAsync(_simulator))
         {
             _settings[key] = value;
         }
 
-        _settings["AzureWebJobsStorage"] = storage;
-        _settings["Durable:HubName"] = Azurite.UniqueName("b");
-        _settings["Durable:MaxPollInterval"] = "00:00:00.100";
-        _settings["Vace:Queue:Name"] = Azurite.UniqueName("jobs");
-        _settings["Vace:Inbox:Container"] = inbox;
-        _settings["Vace:Inbox:PollInterval"] = "00:00:00.200";
-        _settings["Logging:LogLevel:Default"] = "Warning";
-        var blobs = new BlobServiceClient(storage);
-        _inbox = blobs.GetBlobContainerClient(inbox);
-        _output = blobs.GetBlobContainerClient(output);
+        var blobs = new BlobServiceClient(_settings["AzureWebJobsStorage"]);
+        _inbox = blobs.GetBlobContainerClient(_settings["Vace:Inbox:Container"]);
+        _output = blobs.GetBlobContainerClient(_settings["Vace:OutputContainer"]);
         await _inbox.CreateIfNotExistsAsync();
     }
 
@@ -130,28 +120,7 @@ public sealed class BlobInboxTests : IAsyncLifetime
     private async Task UploadJobAsync(string folder, JsonObject document) =>
         await _inbox.GetBlobClient($"{folder}/job.json").UploadAsync(BinaryData.FromString(document.ToJsonString()), overwrite: true);
 
-    private static async Task<VaceJobResult> WaitForJobAsync(WebApplication host, string id)
-    {
-        var client = host.Services.GetRequiredService<DurableClient>();
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (await client.GetStatusAsync(id) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"job {id} never started");
-            await Task.Delay(100);
-        }
+    private static Task<VaceJobResult> WaitForJobAsync(WebApplication host, string id) => HostTestSupport.WaitForJobAsync(host.Services, id);
 
-        return (await client.WaitForCompletionAsync(id, TimeSpan.FromMinutes(2))).ReadOutputAs<VaceJobResult>()!;
-    }
-
-    private async Task<JsonNode> WaitForRecordAsync(string id)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!(await _output.GetBlobClient($"{id}/result.json").ExistsAsync()).Value)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no rejection record");
-            await Task.Delay(100);
-        }
-
-        return JsonNode.Parse((await _output.GetBlobClient($"{id}/result.json").DownloadContentAsync()).Value.Content.ToString())!;
-    }
+    private Task<JsonNode> WaitForRecordAsync(string id) => HostTestSupport.WaitForJsonBlobAsync(_output.GetBlobClient($"{id}/result.json"));
 }

@@ -3,11 +3,8 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Durable;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.TestHost;
 using VaceFunctions.Orchestrations.Workflow;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace VaceFunctions.Local.Tests.Intake;
 
@@ -28,16 +25,10 @@ public sealed class QueueIntakeTests : IAsyncLifetime
             o.PendingDuration = TimeSpan.FromMilliseconds(200);
             o.RunningDuration = TimeSpan.FromMilliseconds(300);
         });
-        _storage = (await Azurite.GetAsync()).ConnectionString;
-        _output = Azurite.UniqueName("out");
-        var queueName = Azurite.UniqueName("jobs");
-        var settings = TestSettings.Workflow(_simulator.BaseUrl, Azurite.UniqueName("state"), _output);
-        settings["AzureWebJobsStorage"] = _storage;
-        settings["Durable:HubName"] = Azurite.UniqueName("q");
-        settings["Durable:MaxPollInterval"] = "00:00:00.100";
-        settings["Vace:Queue:Name"] = queueName;
-        settings["Vace:Queue:MaxPollingInterval"] = "00:00:00.100";
-        settings["Logging:LogLevel:Default"] = "Warning";
+        var settings = await HostTestSupport.SettingsAsync(_simulator);
+        _storage = settings["AzureWebJobsStorage"]!;
+        _output = settings["Vace:OutputContainer"]!;
+        var queueName = settings["Vace:Queue:Name"]!;
         _host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
         await _host.StartAsync();
         var queues = new QueueServiceClient(_storage);
@@ -138,30 +129,9 @@ public sealed class QueueIntakeTests : IAsyncLifetime
     private Azure.Storage.Blobs.BlobClient Blob(string name) =>
         new Azure.Storage.Blobs.BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobClient(name);
 
-    private async Task<VaceJobResult> WaitForJobAsync(string id)
-    {
-        var client = _host.Services.GetRequiredService<DurableClient>();
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (await client.GetStatusAsync(id) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"job {id} never started");
-            await Task.Delay(100);
-        }
+    private Task<VaceJobResult> WaitForJobAsync(string id) => HostTestSupport.WaitForJobAsync(_host.Services, id);
 
-        return (await client.WaitForCompletionAsync(id, TimeSpan.FromMinutes(2))).ReadOutputAs<VaceJobResult>()!;
-    }
-
-    private async Task<JsonNode> WaitForRecordAsync(string id)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!(await Blob($"{id}/result.json").ExistsAsync()).Value)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no rejection record");
-            await Task.Delay(100);
-        }
-
-        return JsonNode.Parse((await Blob($"{id}/result.json").DownloadContentAsync()).Value.Content.ToString())!;
-    }
+    private Task<JsonNode> WaitForRecordAsync(string id) => HostTestSupport.WaitForJsonBlobAsync(Blob($"{id}/result.json"));
 
     private async Task<string> WaitForPoisonAsync()
     {
