@@ -290,9 +290,6 @@ internal sealed partial class DurableWorker(
 
     private async Task RunActivityAsync(QueueMessage queued, CancellationToken stoppingToken)
     {
-        using var lease = new CancellationTokenSource();
-        var popReceipt = queued.PopReceipt;
-        var renewal = Task.CompletedTask;
         try
         {
             if (Parse(queued) is not { } message || queued.DequeueCount > _options.MaxDequeueCount)
@@ -310,22 +307,12 @@ internal sealed partial class DurableWorker(
                 return;
             }
 
-            // Keep the message hidden while the activity runs, however long it takes.
-            renewal = Task.Run(async () =>
-            {
-                while (!lease.IsCancellationRequested)
-                {
-                    await Task.Delay(_options.ActivityVisibility / 2, lease.Token);
-                    popReceipt = await DurableStore.ExtendAsync(store.WorkItems, queued.MessageId, popReceipt, _options.ActivityVisibility, lease.Token);
-                }
-            }, lease.Token);
-
+            await using var lease = QueueMessageLease.Start(store.WorkItems, queued, _options.ActivityVisibility);
             var completion = await ExecuteActivityAsync(message, scheduled, stoppingToken);
             _options.StepHook?.Invoke("activity:ran");
             await store.SendAsync(completion, stoppingToken);
             _options.StepHook?.Invoke("activity:sent");
-            await lease.CancelAsync();
-            await DurableStore.DeleteMessageAsync(store.WorkItems, Renewed(queued, popReceipt));
+            await lease.CompleteAsync();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -334,18 +321,6 @@ internal sealed partial class DurableWorker(
         catch (Exception ex)
         {
             Log.MessageFailed(_logger, queued.MessageId, ex);
-        }
-        finally
-        {
-            await lease.CancelAsync();
-            try
-            {
-                await renewal;
-            }
-            catch (OperationCanceledException)
-            {
-                // The renewal loop ends by cancellation.
-            }
         }
     }
 
@@ -374,9 +349,6 @@ internal sealed partial class DurableWorker(
             return reply with { Kind = WorkMessageKind.ActivityFailed, Failure = ActivityFailureDetails.FromException(ex) };
         }
     }
-
-    private static QueueMessage Renewed(QueueMessage message, string popReceipt) =>
-        QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
 
     private static bool IsUnfinished(InstanceState state, int taskId) =>
         !state.History.Any(e => e.TaskId == taskId && e.Kind is HistoryEventKind.ActivityCompleted or HistoryEventKind.ActivityFailed or HistoryEventKind.TimerFired);

@@ -4,13 +4,14 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Local.Durable;
 using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local.Intake;
 
 /// <summary>
 /// StartJobFromQueue: takes job documents from the <c>vace-jobs</c> queue (plain JSON, or base64 as the Functions
-/// queue trigger writes it) into intake. A document that can never run is not retried: its rejection record is
+/// queue trigger writes it) into intake, keeping each message hidden while its intake runs. A document that can never run is not retried: its rejection record is
 /// written and the message goes straight to the poison queue. Other failures are retried up to the dequeue limit,
 /// then poisoned. A duplicate delivery of a job starts nothing new.
 /// </summary>
@@ -58,6 +59,7 @@ public sealed partial class QueueJobListener(
 
     private async Task HandleAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
+        await using var lease = QueueMessageLease.Start(queue, message, _options.VisibilityTimeout);
         try
         {
             var outcome = await intake.SubmitAsync(Decode(message.Body), IntakeSource.Queue, stoppingToken);
@@ -72,7 +74,7 @@ public sealed partial class QueueJobListener(
                 Log.Accepted(logger, outcome.JobId, outcome.Status);
             }
 
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            await lease.CompleteAsync();
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
@@ -80,7 +82,7 @@ public sealed partial class QueueJobListener(
             if (message.DequeueCount >= _options.MaxDequeueCount)
             {
                 await poison.SendMessageAsync(message.MessageText, stoppingToken);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+                await lease.CompleteAsync();
             }
         }
     }
