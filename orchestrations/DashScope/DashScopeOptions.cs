@@ -16,6 +16,9 @@ public sealed class DashScopeOptions : IValidatableObject
     /// <summary>The region whose public endpoint is used when <see cref="BaseUrl"/> is not set.</summary>
     public DashScopeRegion Region { get; set; } = DashScopeRegion.International;
 
+    /// <summary>The model for jobs that name none; by default the region's VACE model.</summary>
+    public string? Model { get; set; }
+
     /// <summary>The API key, sent as a Bearer token. A secret: never logged, never in ToString.</summary>
     [Required(AllowEmptyStrings = false)]
     public string? ApiKey { get; set; }
@@ -56,6 +59,15 @@ public sealed class DashScopeOptions : IValidatableObject
         if (BaseUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
         {
             yield return new ValidationResult("DashScope:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
+        }
+
+        if (!string.IsNullOrEmpty(Model) && VaceModels.RegionOf(Model) is null)
+        {
+            yield return new ValidationResult($"DashScope:Model must be one of {string.Join(", ", VaceModels.All)}.", [nameof(Model)]);
+        }
+        else if (!string.IsNullOrEmpty(Model) && EffectiveRegion is { } region && VaceModels.RegionOf(Model) != region)
+        {
+            yield return new ValidationResult($"DashScope:Model {Model} does not belong to the endpoint's region; use {VaceModels.ForRegion(region)}.", [nameof(Model)]);
         }
 
         if (RetryDelay > MaxRetryDelay)

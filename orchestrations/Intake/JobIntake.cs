@@ -19,6 +19,7 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
     public JobValidationOptions ValidationOptions(IntakeSource source) => new()
     {
         Region = dashScope.Value.EffectiveRegion,
+        Model = string.IsNullOrEmpty(dashScope.Value.Model) ? null : dashScope.Value.Model,
         AllowRelativeMediaNames = source == IntakeSource.Blob,
     };
 

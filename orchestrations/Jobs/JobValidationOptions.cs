@@ -22,6 +22,9 @@ public sealed record JobValidationOptions
     /// </summary>
     public bool AllowRelativeMediaNames { get; init; }
 
+    /// <summary>The configured model (<c>DashScope:Model</c>) for jobs that name none; null for the region's.</summary>
+    public string? Model { get; init; }
+
     /// <summary>The model a job without one runs on.</summary>
-    public string DefaultModel => VaceModels.ForRegion(Region ?? DashScopeRegion.International);
+    public string DefaultModel => Model ?? VaceModels.ForRegion(Region ?? DashScopeRegion.International);
 }

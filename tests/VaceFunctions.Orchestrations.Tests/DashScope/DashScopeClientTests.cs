@@ -263,6 +263,18 @@ public sealed class DashScopeClientTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("wan9-vace", "must be one of")]
+    [InlineData("wanx2.1-vace-plus", "does not belong to the endpoint's region")]
+    public void Options_ModelNotOfTheEndpoint_FailValidation(string model, string message)
+    {
+        var options = new DashScopeOptions { ApiKey = "k", Model = model };
+
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.ErrorMessage!.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("https://dashscope-intl.aliyuncs.com/api/v1", "https://dashscope-intl.aliyuncs.com/", DashScopeRegion.International)]
     [InlineData("https://dashscope.aliyuncs.com", "https://dashscope.aliyuncs.com/", DashScopeRegion.ChineseMainland)]
     [InlineData("http://127.0.0.1:5080/", "http://127.0.0.1:5080/", null)]
@@ -272,6 +284,17 @@ public sealed class DashScopeClientTests : IAsyncLifetime
 
         Assert.Equal(root, options.EffectiveBaseUrl.ToString());
         Assert.Equal(region, options.EffectiveRegion);
+    }
+
+    [Fact]
+    public async Task Options_EmptyValuesAsInTheSampleSettingsFile_MeanUnset()
+    {
+        await using var services = Services(_simulator.BaseUrl, Key, ("DashScope:Model", ""), ("DashScope:BaseUrl", ""));
+
+        var options = services.GetRequiredService<IOptions<DashScopeOptions>>().Value;
+
+        Assert.Equal(VaceModels.InternationalEndpoint, options.EffectiveBaseUrl);
+        Assert.True(string.IsNullOrEmpty(options.Model));
     }
 
     [Fact]

@@ -251,6 +251,17 @@ public class JobValidatorTests
     }
 
     [Fact]
+    public void Validate_MissingModel_TakesTheConfiguredModel()
+    {
+        var document = Samples.Load("video_extension");
+        document.Remove("model");
+
+        var job = JobValidator.Validate(document, new JobValidationOptions { Region = null, Model = VaceModels.ChineseMainland }).Job;
+
+        Assert.Equal(VaceModels.ChineseMainland, job!.Model);
+    }
+
+    [Fact]
     public void Validate_ChineseMainlandModel_IsValidForTheBeijingEndpointAndAnyRegion()
     {
         var document = Samples.Load("video_extension");
