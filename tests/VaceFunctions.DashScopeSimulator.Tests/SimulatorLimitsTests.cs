@@ -74,12 +74,7 @@ public sealed class SimulatorLimitsTests
         foreach (var name in new[] { "image_reference", "video_repainting", "video_edit", "video_extension", "video_outpainting" })
         {
             var body = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", name + ".json"));
-            var created = JsonNode.Parse(await CurlAsync(
-                "--location", $"{baseUrl}/api/v1/services/aigc/video-generation/video-synthesis",
-                "--header", "X-DashScope-Async: enable",
-                "--header", "Authorization: Bearer sk-simulator",
-                "--header", "Content-Type: application/json",
-                "--data", body))!;
+            var created = JsonNode.Parse(await Curl.CreateTaskAsync(baseUrl, "sk-simulator", body))!;
             var taskId = created["output"]!["task_id"]!.GetValue<string>();
 
             var status = "PENDING";
@@ -87,7 +82,7 @@ public sealed class SimulatorLimitsTests
             while (status is "PENDING" or "RUNNING" && watch.Elapsed < TimeSpan.FromSeconds(10))
             {
                 await Task.Delay(100);
-                var polled = JsonNode.Parse(await CurlAsync("-X", "GET", $"{baseUrl}/api/v1/tasks/{taskId}", "--header", "Authorization: Bearer sk-simulator"))!;
+                var polled = JsonNode.Parse(await Curl.GetTaskAsync(baseUrl, "sk-simulator", taskId))!;
                 status = polled["output"]!["task_status"]!.GetValue<string>();
             }
 
@@ -104,22 +99,5 @@ public sealed class SimulatorLimitsTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-simulator");
         request.Headers.Add("X-DashScope-Async", "enable");
         return await http.SendAsync(request);
-    }
-
-    private static async Task<string> CurlAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--silent");
-        start.ArgumentList.Add("--show-error");
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
-        return output;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
 
@@ -141,6 +142,28 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         var invalid = await host.SendAsync(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis", "{\"model\":\"wan2.1-vace-plus\",\"input\":{}}", bearer: true, async: true);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Equal("InvalidParameter", JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DashScopeFace_TheDocumentationsCurlCommands_WorkWithOnlyTheBaseUrlChanged()
+    {
+        var baseUrl = host.Host.Urls.First();
+        var body = host.Sample("video_outpainting", null);
+        body["input"]!["prompt"] = "The violinist again, asked with curl.";
+
+        var taskId = JsonNode.Parse(await Curl.CreateTaskAsync(baseUrl, HttpHostFixture.Key, body.ToJsonString()))!["output"]!["task_id"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JsonNode task;
+        do
+        {
+            await Task.Delay(200);
+            task = JsonNode.Parse(await Curl.GetTaskAsync(baseUrl, HttpHostFixture.Key, taskId))!;
+            Assert.True(DateTime.UtcNow < deadline);
+        }
+        while (task["output"]!["task_status"]!.GetValue<string>() is "PENDING" or "RUNNING");
+
+        Assert.Equal("SUCCEEDED", task["output"]!["task_status"]!.GetValue<string>());
+        Assert.NotNull(task["output"]!["video_url"]);
     }
 
     private async Task<JsonNode> WaitDoneAsync(string id)
