@@ -35,7 +35,60 @@ internal sealed partial class DurableWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await store.EnsureCreatedAsync(stoppingToken);
-        await Task.WhenAll(ControlLoopAsync(stoppingToken), ActivityLoopAsync(stoppingToken));
+        await Task.WhenAll(ControlLoopAsync(stoppingToken), ActivityLoopAsync(stoppingToken), StartSweepAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// At start and then every four control-visibility periods (2 minutes by default), re-sends the start message of
+    /// instances still Pending that long after they were created: a client that crashed between creating an
+    /// instance and sending its start leaves one behind.
+    /// The start message has a fixed id, so one that was only slow is recognized and dropped.
+    /// </summary>
+    private async Task StartSweepAsync(CancellationToken stoppingToken)
+    {
+        var age = _options.ControlVisibility * 4;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var before = time.GetUtcNow().UtcDateTime - age;
+                await foreach (var pending in store.ListAsync(stoppingToken))
+                {
+                    if (pending.RuntimeStatus == OrchestrationRuntimeStatus.Pending && pending.CreatedAt < before)
+                    {
+                        await store.SendAsync(
+                            new WorkMessage { Id = DurableClient.StartMessageId(pending.InstanceId), Kind = WorkMessageKind.Start, InstanceId = pending.InstanceId },
+                            stoppingToken);
+                    }
+                }
+
+                await Task.Delay(age, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.LoopFailed(_logger, "start sweep", ex);
+                await Task.Delay(_options.MaxPollInterval, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends an instance whose message failed too often to go on (it would otherwise wait forever): Failed, with the
+    /// reason. A write conflict means the instance moved on after all, and it is left alone.
+    /// </summary>
+    private async Task FailInstanceAsync(string instanceId, string reason, CancellationToken cancellationToken)
+    {
+        if (await store.ReadAsync(instanceId, cancellationToken) is var (state, etag) && !state.IsTerminal)
+        {
+            state.Status = OrchestrationRuntimeStatus.Failed;
+            state.Failure = new ActivityFailureDetails("VaceFunctions.Local.Durable.PoisonMessage", reason);
+            state.LastUpdatedAt = time.GetUtcNow().UtcDateTime;
+            await store.TryReplaceAsync(state, etag, cancellationToken);
+        }
     }
 
     private async Task ControlLoopAsync(CancellationToken stoppingToken)
@@ -136,7 +189,8 @@ internal sealed partial class DurableWorker(
 
             if (queued.DequeueCount > _options.MaxDequeueCount)
             {
-                Log.Poisoned(_logger, message.InstanceId, message.Kind.ToString(), queued.DequeueCount);
+                Log.Poisoned(_logger, message.InstanceId, message.Kind, queued.DequeueCount);
+                await FailInstanceAsync(message.InstanceId, $"Its {message.Kind} message failed {queued.DequeueCount} times; see the host's logs.", stoppingToken);
                 await store.MoveToPoisonAsync(store.Control, queued);
                 return;
             }
@@ -292,8 +346,16 @@ internal sealed partial class DurableWorker(
     {
         try
         {
-            if (Parse(queued) is not { } message || queued.DequeueCount > _options.MaxDequeueCount)
+            if (Parse(queued) is not { } message)
             {
+                await store.MoveToPoisonAsync(store.WorkItems, queued);
+                return;
+            }
+
+            if (queued.DequeueCount > _options.MaxDequeueCount)
+            {
+                Log.Poisoned(_logger, message.InstanceId, message.Kind, queued.DequeueCount);
+                await FailInstanceAsync(message.InstanceId, $"Its activity (task {message.TaskId}) was started {queued.DequeueCount} times without finishing; see the host's logs.", stoppingToken);
                 await store.MoveToPoisonAsync(store.WorkItems, queued);
                 return;
             }
@@ -383,7 +445,7 @@ internal sealed partial class DurableWorker(
         public static partial void MessageFailed(ILogger logger, string messageId, Exception exception);
 
         [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Instance {InstanceId}: {Kind} message failed {DequeueCount} times; moved to the poison queue")]
-        public static partial void Poisoned(ILogger logger, string instanceId, string kind, long dequeueCount);
+        public static partial void Poisoned(ILogger logger, string instanceId, WorkMessageKind kind, long dequeueCount);
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Instance {InstanceId} failed: {ErrorType}: {ErrorMessage}")]
         public static partial void InstanceFailed(ILogger logger, string instanceId, string errorType, string errorMessage);

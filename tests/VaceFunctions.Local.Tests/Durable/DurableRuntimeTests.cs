@@ -216,6 +216,42 @@ public sealed class DurableRuntimeTests : IDisposable
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await worker.Client.WaitForCompletionAsync("later-1", Patience)).RuntimeStatus);
     }
 
+    [Fact]
+    public async Task Message_ThatKeepsFailing_IsPoisonedAndItsInstanceFailsInsteadOfWaitingForever()
+    {
+        var hub = Azurite.UniqueName("h");
+        await using var client = await RuntimeHost.StartAsync(hub: hub, runWorker: false);
+        await client.Client.StartAsync(nameof(Toys.Sequence), "poisoned-1", new Toys.SequenceInput(1, null));
+
+        // A worker that lacks the orchestrator: every attempt at the start message throws.
+        await using var worker = await RuntimeHost.StartAsync(
+            o => (o.MaxDequeueCount, o.ControlVisibility) = (2, TimeSpan.FromSeconds(1)), hub, register: _ => { });
+        var done = await worker.Client.WaitForCompletionAsync("poisoned-1", Patience);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.Contains("Start message failed 3 times", done.Failure!.ErrorMessage, StringComparison.Ordinal);
+        var poison = new Azure.Storage.Queues.QueueClient(worker.Storage, $"{hub}-poison");
+        Assert.NotNull((await poison.PeekMessageAsync()).Value);
+    }
+
+    [Fact]
+    public async Task StartMessage_LostAfterTheInstanceWasCreated_IsSentAgainByTheSweep()
+    {
+        var hub = Azurite.UniqueName("h");
+        await using (var client = await RuntimeHost.StartAsync(hub: hub, runWorker: false))
+        {
+            await client.Client.StartAsync(nameof(Toys.Sequence), "lost-start", new Toys.SequenceInput(1, null));
+            var control = new Azure.Storage.Queues.QueueClient(client.Storage, $"{hub}-control");
+            var start = (await control.ReceiveMessageAsync()).Value;
+            await control.DeleteMessageAsync(start.MessageId, start.PopReceipt);
+        }
+
+        await using var worker = await RuntimeHost.StartAsync(o => o.ControlVisibility = TimeSpan.FromSeconds(1), hub);
+        var done = await worker.Client.WaitForCompletionAsync("lost-start", Patience);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+    }
+
     internal static async Task EnsureHubAsync(RuntimeHost host)
     {
         await host.Blobs.GetBlobContainerClient($"{host.Hub}-instances").CreateIfNotExistsAsync();

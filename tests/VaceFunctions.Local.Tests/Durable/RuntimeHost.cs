@@ -29,7 +29,8 @@ internal sealed class RuntimeHost : IAsyncDisposable
 
     public BlobServiceClient Blobs => _host.Services.GetRequiredService<BlobServiceClient>();
 
-    public static async Task<RuntimeHost> StartAsync(Action<DurableOptions>? configure = null, string? hub = null, bool runWorker = true)
+    public static async Task<RuntimeHost> StartAsync(
+        Action<DurableOptions>? configure = null, string? hub = null, bool runWorker = true, Action<DurableRegistry>? register = null)
     {
         var storage = (await Azurite.GetAsync()).ConnectionString;
         hub ??= Azurite.UniqueName("h");
@@ -37,7 +38,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(new BlobServiceClient(storage));
         builder.Services.AddSingleton(new QueueServiceClient(storage));
-        builder.Services.AddEmbeddedDurableRuntime(Toys.Register);
+        builder.Services.AddEmbeddedDurableRuntime(register ?? Toys.Register);
         builder.Services.Configure<DurableOptions>(options =>
         {
             options.HubName = hub;
