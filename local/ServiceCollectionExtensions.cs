@@ -39,12 +39,12 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(QueueIntakeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddHostedService<QueueJobListener>();
+        services.AddHostedService<StartJobFromQueue>();
         services.AddOptions<InboxOptions>()
             .BindConfiguration(InboxOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddHostedService<BlobInboxListener>();
+        services.AddHostedService<StartJobFromBlob>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
         services.AddSingleton<JobCanceller>();
         services.AddOpenApi();

@@ -19,13 +19,13 @@ namespace VaceFunctions.Local.Intake;
 /// and restarts never take a file twice; re-uploading a changed job.json is a new file. Azurite has no Event Grid,
 /// so new files are found by listing the container; on Azure, an Event Grid subscription does this (see README).
 /// </summary>
-public sealed partial class BlobInboxListener(
+public sealed partial class StartJobFromBlob(
     BlobServiceClient blobs,
     JobIntake intake,
     IOptions<InboxOptions> options,
     IOptions<WorkflowOptions> workflow,
     TimeProvider time,
-    ILogger<BlobInboxListener> logger) : BackgroundService
+    ILogger<StartJobFromBlob> logger) : BackgroundService
 {
     public const string JobFileName = "job.json";
 

@@ -15,11 +15,12 @@ namespace VaceFunctions.Local.Intake;
 /// written and the message goes straight to the poison queue. Other failures are retried up to the dequeue limit,
 /// then poisoned. A duplicate delivery of a job starts nothing new.
 /// </summary>
-public sealed partial class QueueJobListener(
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "Triggers are named for their source, as in the Functions app.")]
+public sealed partial class StartJobFromQueue(
     QueueServiceClient queues,
     JobIntake intake,
     IOptions<QueueIntakeOptions> options,
-    ILogger<QueueJobListener> logger) : BackgroundService
+    ILogger<StartJobFromQueue> logger) : BackgroundService
 {
     private readonly QueueIntakeOptions _options = options.Value;
 
