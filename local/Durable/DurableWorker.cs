@@ -109,14 +109,15 @@ internal sealed partial class DurableWorker(
 
                 // One instance's messages run in order; different instances in parallel.
                 using var gate = new SemaphoreSlim(_options.MaxConcurrentOrchestrations);
-                await Task.WhenAll(messages.GroupBy(InstanceOf).Select(async group =>
+                var parsed = messages.Select(m => (Queued: m, Message: Parse(m)));
+                await Task.WhenAll(parsed.GroupBy(p => p.Message?.InstanceId ?? p.Queued.MessageId).Select(async group =>
                 {
                     await gate.WaitAsync(stoppingToken);
                     try
                     {
-                        foreach (var message in group)
+                        foreach (var (queued, message) in group)
                         {
-                            await ProcessControlAsync(message, stoppingToken);
+                            await ProcessControlAsync(queued, message, stoppingToken);
                         }
                     }
                     finally
@@ -177,11 +178,11 @@ internal sealed partial class DurableWorker(
         await Task.WhenAll(running);
     }
 
-    private async Task ProcessControlAsync(QueueMessage queued, CancellationToken stoppingToken)
+    private async Task ProcessControlAsync(QueueMessage queued, WorkMessage? message, CancellationToken stoppingToken)
     {
         try
         {
-            if (Parse(queued) is not { } message)
+            if (message is null)
             {
                 await store.MoveToPoisonAsync(store.Control, queued);
                 return;
@@ -414,8 +415,6 @@ internal sealed partial class DurableWorker(
 
     private static bool IsUnfinished(InstanceState state, int taskId) =>
         !state.History.Any(e => e.TaskId == taskId && e.Kind is HistoryEventKind.ActivityCompleted or HistoryEventKind.ActivityFailed or HistoryEventKind.TimerFired);
-
-    private static string InstanceOf(QueueMessage message) => Parse(message)?.InstanceId ?? message.MessageId;
 
     private static WorkMessage? Parse(QueueMessage message)
     {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Local.Durable;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -202,23 +203,8 @@ public static class JobsHttpApi
     };
 
     /// <summary>The body, or null when it is larger than a job document may be.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > JobDocumentReader.MaxDocumentBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
 
     private static IResult DashScopeError(int status, string code, string message) => Results.Json(
         new DashScopeErrorResponse { RequestId = RequestId(), Code = code, Message = message }, DashScopeJson, statusCode: status);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.IO;
 using Polly;
 using Polly.Retry;
 
@@ -154,20 +155,8 @@ public sealed partial class DashScopeClient
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxResponseBytes)
-            {
-                throw new HttpRequestException($"The response is longer than {MaxResponseBytes} bytes.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
+        return await BoundedReads.ReadAtMostAsync(stream, MaxResponseBytes, cancellationToken)
+            ?? throw new HttpRequestException($"The response is longer than {MaxResponseBytes} bytes.");
     }
 
     private static DashScopeTaskResponse ParseSuccess(string operation, bool idempotent, HttpStatusCode status, byte[] body)

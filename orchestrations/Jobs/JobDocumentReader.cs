@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VaceFunctions.Orchestrations.IO;
 
 namespace VaceFunctions.Orchestrations.Jobs;
 
@@ -65,20 +66,8 @@ public static class JobDocumentReader
     /// Reads a document from a stream without ever buffering more than <see cref="MaxDocumentBytes"/> plus one
     /// byte, so an oversized body is refused without being read to its end.
     /// </summary>
-    public static async Task<JobReadResult> ReadAsync(Stream stream, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var buffer = new byte[MaxDocumentBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length
-            && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
-        return length > MaxDocumentBytes ? TooLarge("more than that") : Read(buffer.AsSpan(0, length));
-    }
+    public static async Task<JobReadResult> ReadAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        await BoundedReads.ReadAtMostAsync(stream, MaxDocumentBytes, cancellationToken) is { } bytes ? Read(bytes) : TooLarge("more than that");
 
     /// <summary>
     /// JSON allows escapes of lone surrogates, which no .NET string can hold; reading every name and string
