@@ -96,6 +96,10 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             }
 
             BeginPhase(VaceJobPhase.WaitingForSlot);
+
+            // Asking less often the longer a job waits (up to 4 intervals) keeps its history short; its place in
+            // line is kept meanwhile, and stays well inside the line's staleness limit (2 minutes at least).
+            var slotWait = job.SlotRetryInterval;
             while (true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
@@ -113,7 +117,8 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
                 }
 
                 Show(_status with { QueuePosition = grant.Position });
-                await context.CreateTimer(Min(context.CurrentUtcDateTime + job.SlotRetryInterval, Deadline), CancellationToken.None);
+                await context.CreateTimer(Min(context.CurrentUtcDateTime + slotWait, Deadline), CancellationToken.None);
+                slotWait = Min(slotWait * 2, job.SlotRetryInterval * 4);
             }
 
             BeginPhase(VaceJobPhase.Submitting);

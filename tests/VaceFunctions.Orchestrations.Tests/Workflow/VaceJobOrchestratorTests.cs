@@ -110,6 +110,20 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_WaitingForASlot_AsksLessOftenUpToFourIntervals()
+    {
+        var job = Request("video_edit");
+        var context = Happy(job).OnSequence(AcquireSlotActivity.Name,
+            () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null),
+            () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        await new VaceJobOrchestrator().RunAsync(context, job);
+
+        var slotTimers = context.Timers.Take(4).Prepend(Start).ToArray();
+        Assert.Equal([5, 10, 20, 20], slotTimers.Zip(slotTimers.Skip(1), (a, b) => (b - a).TotalSeconds));
+    }
+
+    [Fact]
     public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmitting()
     {
         var job = Request("video_edit") with { MaxWait = TimeSpan.FromMinutes(1) };
