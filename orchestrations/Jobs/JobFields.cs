@@ -14,6 +14,7 @@ public static class JobFields
     public const string Parameters = "parameters";
     public const string Output = "output";
     public const string CallbackUrl = "callback_url";
+    public const string ProbeInputs = "probe_inputs";
 
     // input.*
     public const string Function = "function";

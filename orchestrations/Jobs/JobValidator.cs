@@ -56,7 +56,7 @@ public static class JobValidator
     }
 
     private static readonly string[] EnvelopeFields =
-        [JobFields.Id, JobFields.Model, JobFields.Input, JobFields.Parameters, JobFields.Output, JobFields.CallbackUrl];
+        [JobFields.Id, JobFields.Model, JobFields.Input, JobFields.Parameters, JobFields.Output, JobFields.CallbackUrl, JobFields.ProbeInputs];
 
     private static readonly string[] OutputFields = [JobFields.Container, JobFields.Blob];
 
@@ -112,6 +112,11 @@ public static class JobValidator
             var model = CheckModel();
             CheckCallbackUrl();
             CheckOutput();
+            if (Get(document, JobFields.ProbeInputs) is { } probe && probe.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                TypeError(JobFields.ProbeInputs, "true or false");
+            }
+
             WarnUnknown(document, null, EnvelopeFields);
 
             var input = ObjectField(document, JobFields.Input, required: true);

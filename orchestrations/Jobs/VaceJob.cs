@@ -17,7 +17,7 @@ public sealed record VaceJob(
     public string Function => Document.Input.Function!;
 
     /// <summary>
-    /// The body to POST to DashScope: the document without the envelope (id, output, callback_url), with the
+    /// The body to POST to DashScope: the document without the envelope (id, output, callback_url, probe_inputs), with the
     /// resolved model, and with every field this project does not know passed through unchanged.
     /// </summary>
     public JsonObject ToDashScopeRequest()
@@ -26,6 +26,7 @@ public sealed record VaceJob(
         body.Remove(JobFields.Id);
         body.Remove(JobFields.Output);
         body.Remove(JobFields.CallbackUrl);
+        body.Remove(JobFields.ProbeInputs);
         body[JobFields.Model] = Model;
         return body;
     }

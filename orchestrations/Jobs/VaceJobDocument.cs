@@ -5,7 +5,7 @@ namespace VaceFunctions.Orchestrations.Jobs;
 
 /// <summary>
 /// A job document: the body of a DashScope video-synthesis request (model, input, parameters), unchanged,
-/// plus the optional envelope (id, output, callback_url). Fields this project does not know are kept in
+/// plus the optional envelope (id, output, callback_url, probe_inputs). Fields this project does not know are kept in
 /// <see cref="AdditionalFields"/> and sent on to the service.
 /// </summary>
 public sealed record VaceJobDocument
@@ -27,6 +27,10 @@ public sealed record VaceJobDocument
 
     [JsonPropertyName(JobFields.CallbackUrl)]
     public string? CallbackUrl { get; init; }
+
+    /// <summary>Whether to check the input media before submitting; the configured default when absent.</summary>
+    [JsonPropertyName(JobFields.ProbeInputs)]
+    public bool? ProbeInputs { get; init; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? AdditionalFields { get; set; }

@@ -40,8 +40,8 @@ public sealed record VaceJobRequest
     public TimeSpan SlotRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Builds the orchestration input of a validated job. <paramref name="probeInputs"/> overrides the
-    /// configured default for this job.
+    /// Builds the orchestration input of a validated job. Input media are probed when <paramref name="probeInputs"/>
+    /// says so, else when the job's <c>probe_inputs</c> does, else by the configured default.
     /// </summary>
     public static VaceJobRequest Create(VaceJob job, WorkflowOptions options, bool? probeInputs = null)
     {
@@ -59,7 +59,7 @@ public sealed record VaceJobRequest
             OutputBlob = blob,
             ManifestBlob = (slash < 0 ? "" : blob[..(slash + 1)]) + "result.json",
             CallbackUrl = job.Document.CallbackUrl,
-            Media = probeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input) : [],
+            Media = probeInputs ?? job.Document.ProbeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input) : [],
             Warnings = job.Warnings,
             PollInterval = options.PollInterval,
             InitialPollInterval = options.InitialPollInterval,

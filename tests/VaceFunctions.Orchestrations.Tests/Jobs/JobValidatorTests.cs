@@ -41,6 +41,7 @@ public class JobValidatorTests
         ["model a number"] = ("video_edit", d => d["model"] = 2.1, Error, JobIssueCodes.InvalidType, "model"),
         ["callback_url relative"] = ("video_edit", d => d["callback_url"] = "hooks/vace", Error, JobIssueCodes.InvalidUrl, "callback_url"),
         ["callback_url ftp"] = ("video_edit", d => d["callback_url"] = "ftp://example.com/hook", Error, JobIssueCodes.InvalidUrl, "callback_url"),
+        ["probe_inputs a string"] = ("video_edit", d => d["probe_inputs"] = "no", Error, JobIssueCodes.InvalidType, "probe_inputs"),
         ["output not an object"] = ("video_edit", d => d["output"] = "vace-output/x.mp4", Error, JobIssueCodes.InvalidType, "output"),
         ["output.container uppercase"] = ("video_edit", d => d["output"] = new JsonObject { ["container"] = "Vace-Output" }, Error, JobIssueCodes.InvalidValue, "output.container"),
         ["output.container double hyphen"] = ("video_edit", d => d["output"] = new JsonObject { ["container"] = "vace--output" }, Error, JobIssueCodes.InvalidValue, "output.container"),

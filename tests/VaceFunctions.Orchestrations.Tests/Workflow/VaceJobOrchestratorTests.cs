@@ -253,6 +253,18 @@ public class VaceJobOrchestratorTests
         Assert.Equal(MediaKind.Clip, Assert.Single(extension.Media).Kind);
     }
 
+    [Fact]
+    public void Request_JobWithProbeInputsFalse_IsNotProbed_AndTheFieldStaysOutOfTheRequest()
+    {
+        var document = Samples.Load("video_edit");
+        document["probe_inputs"] = false;
+
+        var request = VaceJobRequest.Create(JobValidator.Validate(document).Job!, new WorkflowOptions());
+
+        Assert.Empty(request.Media);
+        Assert.DoesNotContain("probe_inputs", request.RequestJson, StringComparison.Ordinal);
+    }
+
     private static VaceJobRequest Request(string sample, string? callback = null, bool probe = true)
     {
         var document = Samples.Load(sample);
