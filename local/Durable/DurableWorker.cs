@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -74,6 +75,21 @@ internal sealed partial class DurableWorker(
                 await Task.Delay(_options.MaxPollInterval, stoppingToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Moves a message that cannot be read, or that failed more often than allowed, to the poison queue; a readable
+    /// one also fails its instance with <paramref name="reason"/>.
+    /// </summary>
+    private async Task PoisonAsync(QueueClient queue, QueueMessage queued, WorkMessage? message, string reason, CancellationToken cancellationToken)
+    {
+        if (message is not null)
+        {
+            Log.Poisoned(_logger, message.InstanceId, message.Kind, queued.DequeueCount);
+            await FailInstanceAsync(message.InstanceId, reason, cancellationToken);
+        }
+
+        await store.MoveToPoisonAsync(queue, queued);
     }
 
     /// <summary>
@@ -182,17 +198,9 @@ internal sealed partial class DurableWorker(
     {
         try
         {
-            if (message is null)
+            if (message is null || queued.DequeueCount > _options.MaxDequeueCount)
             {
-                await store.MoveToPoisonAsync(store.Control, queued);
-                return;
-            }
-
-            if (queued.DequeueCount > _options.MaxDequeueCount)
-            {
-                Log.Poisoned(_logger, message.InstanceId, message.Kind, queued.DequeueCount);
-                await FailInstanceAsync(message.InstanceId, $"Its {message.Kind} message failed {queued.DequeueCount} times; see the host's logs.", stoppingToken);
-                await store.MoveToPoisonAsync(store.Control, queued);
+                await PoisonAsync(store.Control, queued, message, $"Its {message?.Kind} message failed {queued.DequeueCount} times; see the host's logs.", stoppingToken);
                 return;
             }
 
@@ -347,17 +355,11 @@ internal sealed partial class DurableWorker(
     {
         try
         {
-            if (Parse(queued) is not { } message)
+            var message = Parse(queued);
+            if (message is null || queued.DequeueCount > _options.MaxDequeueCount)
             {
-                await store.MoveToPoisonAsync(store.WorkItems, queued);
-                return;
-            }
-
-            if (queued.DequeueCount > _options.MaxDequeueCount)
-            {
-                Log.Poisoned(_logger, message.InstanceId, message.Kind, queued.DequeueCount);
-                await FailInstanceAsync(message.InstanceId, $"Its activity (task {message.TaskId}) was started {queued.DequeueCount} times without finishing; see the host's logs.", stoppingToken);
-                await store.MoveToPoisonAsync(store.WorkItems, queued);
+                await PoisonAsync(store.WorkItems, queued, message,
+                    $"Its activity (task {message?.TaskId}) was started {queued.DequeueCount} times without finishing; see the host's logs.", stoppingToken);
                 return;
             }
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
@@ -34,12 +36,16 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
         CancellationToken cancellationToken,
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
     {
-        var recordRejection = source != IntakeSource.Http;
-        var validation = JobValidator.Validate(document.Span, ValidationOptions(source));
+        var read = JobDocumentReader.Read(document.Span);
+        if (!read.Succeeded)
+        {
+            return await RejectAsync(HashedId(document.Span), [read.Error], source, cancellationToken);
+        }
+
+        var validation = JobValidator.Validate(read.Document, ValidationOptions(source));
         if (validation.Job is not { } job)
         {
-            var id = RejectedId(document.Span, validation);
-            return recordRejection ? await RejectAsync(id, validation.Issues, source, cancellationToken) : new IntakeOutcome(IntakeStatus.Rejected, id, validation.Issues);
+            return await RejectAsync(RejectedId(read.Document, document.Span, validation), validation.Issues, source, cancellationToken);
         }
 
         if (resolveMedia is not null)
@@ -47,9 +53,7 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
             var (resolved, problems) = await resolveMedia(job, cancellationToken);
             if (problems.Count > 0)
             {
-                return recordRejection
-                    ? await RejectAsync(job.Id, [.. problems, .. job.Warnings], source, cancellationToken)
-                    : new IntakeOutcome(IntakeStatus.Rejected, job.Id, [.. problems, .. job.Warnings]);
+                return await RejectAsync(job.Id, [.. problems, .. job.Warnings], source, cancellationToken);
             }
 
             job = resolved;
@@ -59,33 +63,37 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
         return new IntakeOutcome(started.Created ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
     }
 
+    /// <summary>Files a rejection: a record the sender can find, except for HTTP, whose caller hears the errors directly.</summary>
     private async Task<IntakeOutcome> RejectAsync(string jobId, IReadOnlyList<JobIssue> issues, IntakeSource source, CancellationToken cancellationToken)
     {
-        var container = blobs.GetBlobContainerClient(workflow.Value.OutputContainer);
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        var record = new RejectionRecord(jobId, source.ToString(), time.GetUtcNow().UtcDateTime, issues.Where(i => i.Severity == JobIssueSeverity.Error).ToArray(),
-            issues.Where(i => i.Severity == JobIssueSeverity.Warning).ToArray());
-        await container.GetBlobClient($"{jobId}/result.json").UploadAsync(
-            BinaryData.FromString(WorkflowJson.Serialize(record)),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-            cancellationToken);
+        if (source != IntakeSource.Http)
+        {
+            var container = blobs.GetBlobContainerClient(workflow.Value.OutputContainer);
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            var record = new RejectionRecord(jobId, source.ToString(), time.GetUtcNow().UtcDateTime, issues.Where(i => i.Severity == JobIssueSeverity.Error).ToArray(),
+                issues.Where(i => i.Severity == JobIssueSeverity.Warning).ToArray());
+            await container.GetBlobClient($"{jobId}/result.json").UploadAsync(
+                BinaryData.FromString(WorkflowJson.Serialize(record)),
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+                cancellationToken);
+        }
+
         return new IntakeOutcome(IntakeStatus.Rejected, jobId, issues);
     }
 
-    /// <summary>The id a rejection is filed under: the document's own when it is valid, else one derived from its bytes.</summary>
-    private static string RejectedId(ReadOnlySpan<byte> document, JobValidationResult validation)
+    /// <summary>The id a rejection is filed under: the document's own when it is valid, else one derived from it.</summary>
+    private static string RejectedId(JsonObject document, ReadOnlySpan<byte> bytes, JobValidationResult validation)
     {
-        var read = JobDocumentReader.Read(document);
-        if (read.Succeeded && read.Document[JobFields.Id] is { } id && id.GetValueKind() == System.Text.Json.JsonValueKind.String
-            && JobId.IsValid(id.GetValue<string>()))
+        if (document[JobFields.Id] is { } id && id.GetValueKind() == JsonValueKind.String && JobId.IsValid(id.GetValue<string>()))
         {
             return id.GetValue<string>();
         }
 
-        return read.Succeeded && validation.Issues.All(i => i.Code != JobIssueCodes.InvalidId)
-            ? JobId.Derive(read.Document)
-            : "rejected-" + Convert.ToHexStringLower(SHA256.HashData(document), 0, 16);
+        return validation.Issues.All(i => i.Code != JobIssueCodes.InvalidId) ? JobId.Derive(document) : HashedId(bytes);
     }
+
+    /// <summary>An id for a document that has no usable one and cannot be read: a hash of its bytes.</summary>
+    private static string HashedId(ReadOnlySpan<byte> bytes) => "rejected-" + Convert.ToHexStringLower(SHA256.HashData(bytes), 0, 16);
 
     /// <summary>The rejection record's content.</summary>
     public sealed record RejectionRecord(
