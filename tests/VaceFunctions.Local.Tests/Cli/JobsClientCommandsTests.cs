@@ -16,7 +16,20 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         var file = Path.Combine(_temp.FullName, "job.json");
         await File.WriteAllTextAsync(file, host.Sample("video_repainting", "cli-1").ToJsonString());
 
-        var (exitCode, output, error) = await VaceProcess.RunAsync("submit", file, "--wait", "--url", Url, "--api-key", HttpHostFixture.Key);
+        // The progress display samples every second: a task that runs for 3 s always shows it generating.
+        var running = host.Simulator.Options.RunningDuration;
+        host.Simulator.Options.RunningDuration = TimeSpan.FromSeconds(3);
+        (int ExitCode, string Output, string Error) submitted;
+        try
+        {
+            submitted = await VaceProcess.RunAsync("submit", file, "--wait", "--url", Url, "--api-key", HttpHostFixture.Key);
+        }
+        finally
+        {
+            host.Simulator.Options.RunningDuration = running;
+        }
+
+        var (exitCode, output, error) = submitted;
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("Job cli-1 accepted.", output, StringComparison.Ordinal);
