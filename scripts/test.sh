@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the solution on a fresh machine: set-up first (NuGet bootstrap, Azurite from npm), then
+# Runs every test of the solution on a fresh machine: set-up first (Azurite from npm), then
 # `dotnet test`, then one summary line.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-"$root/scripts/bootstrap.sh"
 
 # Azurite, the storage emulator the integration tests start (pinned in package.json / package-lock.json).
 if [ ! -x "$root/node_modules/.bin/azurite" ]; then

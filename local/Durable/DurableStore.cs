@@ -104,7 +104,7 @@ internal sealed class DurableStore
         {
             var deleted = await Instances.GetBlobClient(BlobName(instanceId)).DeleteIfExistsAsync(
                 conditions: new BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken);
-            await foreach (var payload in Payloads.GetBlobsAsync(prefix: instanceId + "/", cancellationToken: cancellationToken))
+            await foreach (var payload in Payloads.GetBlobsAsync(new GetBlobsOptions { Prefix = instanceId + "/" }, cancellationToken))
             {
                 await Payloads.DeleteBlobIfExistsAsync(payload.Name, cancellationToken: cancellationToken);
             }
@@ -120,7 +120,7 @@ internal sealed class DurableStore
     /// <summary>Every instance's status from blob metadata, without reading the blobs.</summary>
     public async IAsyncEnumerable<OrchestrationStatus> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var blob in Instances.GetBlobsAsync(BlobTraits.Metadata, cancellationToken: cancellationToken))
+        await foreach (var blob in Instances.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata }, cancellationToken))
         {
             var metadata = blob.Metadata;
             if (!blob.Name.EndsWith(".json", StringComparison.Ordinal)

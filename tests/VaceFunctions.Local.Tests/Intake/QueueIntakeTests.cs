@@ -105,7 +105,7 @@ public sealed class QueueIntakeTests : IAsyncLifetime
         var poisoned = await WaitForPoisonAsync();
         Assert.Equal("this is not a job", poisoned);
         var blobs = new List<string>();
-        await foreach (var blob in new Azure.Storage.Blobs.BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobsAsync(prefix: "rejected-"))
+        await foreach (var blob in new Azure.Storage.Blobs.BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "rejected-" }))
         {
             blobs.Add(blob.Name);
         }
