@@ -2,11 +2,13 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using VaceFunctions.Local.Engine;
 using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
-using VaceFunctions.Local.Workflow;
+using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Intake;
 
@@ -17,7 +19,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
-    /// the embedded durable runtime with the VACE workflow, job intake, the queue and blob-inbox listeners, and the
+    /// Microsoft's Durable Task engine with the VACE workflow, job intake, the queue and blob-inbox listeners, and the
     /// HTTP API's services.
     /// </summary>
     public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
@@ -32,8 +34,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddVaceOrchestrations();
-        services.AddEmbeddedDurableRuntime(registry => registry.AddVaceWorkflow());
-        services.AddSingleton<IJobStarter, DurableJobStarter>();
+        services.AddEmbeddedEngine(registry => registry.AddVaceWorkflow());
         services.AddSingleton<JobIntake>();
         services.AddOptions<QueueIntakeOptions>()
             .BindConfiguration(QueueIntakeOptions.SectionName)
@@ -57,26 +58,28 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds the embedded durable runtime: options (section <c>Durable</c>, validated at start), its storage, the
-    /// <see cref="DurableClient"/> and the <see cref="DurableWorker"/> hosted service. The caller registers the
-    /// <c>BlobServiceClient</c> and <c>QueueServiceClient</c> of the storage account, and the orchestrators and
-    /// activities in <paramref name="register"/>.
+    /// Adds Microsoft's Durable Task engine in this process: the <see cref="EngineSidecar"/> (the Azure Storage backend
+    /// behind the gRPC sidecar, options in section <c>Durable</c>), a <c>DurableTaskWorker</c> with the tasks
+    /// <paramref name="register"/> adds, and a <c>DurableTaskClient</c>, both connected to the sidecar over a private
+    /// socket and both using the workflow's JSON options. The sidecar is registered first so it stops last.
     /// </summary>
-    public static IServiceCollection AddEmbeddedDurableRuntime(this IServiceCollection services, Action<DurableRegistry> register)
+    public static IServiceCollection AddEmbeddedEngine(this IServiceCollection services, Action<DurableTaskRegistry> register)
     {
         ArgumentNullException.ThrowIfNull(register);
-        var registry = new DurableRegistry();
-        register(registry);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<DurableOptions>()
-            .BindConfiguration(DurableOptions.SectionName)
+        var endpoint = new EngineEndpoint();
+        services.AddSingleton(endpoint);
+        services.AddOptions<EngineOptions>()
+            .BindConfiguration(EngineOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(registry);
-        services.AddSingleton<DurableStore>();
-        services.AddSingleton(provider => new DurableClient(
-            provider.GetRequiredService<DurableStore>(), provider.GetRequiredService<DurableRegistry>(), provider.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<DurableWorker>();
+        services.AddHostedService<EngineSidecar>();
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.AddTasks(register);
+            worker.UseGrpc(endpoint.Channel);
+        });
+        services.AddDurableTaskClient(client => client.UseGrpc(endpoint.Channel));
+        services.UseWorkflowJson();
         return services;
     }
 }

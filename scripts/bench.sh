@@ -14,8 +14,8 @@ node_modules/.bin/azurite --silent --inMemoryPersistence --skipApiVersionCheck -
   > /dev/null 2>&1 &
 azurite=$!
 trap 'kill $azurite 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$queue") 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$table") 2>/dev/null && break; sleep 0.1; done
 
 key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;"
+storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 dotnet run --project tools/Benchmarks -c Release -- "$1" "$storage" "${@:2}"

@@ -6,7 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
@@ -80,12 +80,12 @@ public static class DemoCommand
         await queue.SendMessageAsync(document.ToJsonString(), cancellationToken);
         await console.WriteLineAsync($"Queued job {jobId} ({sampleName}) on '{queueName}'.");
 
-        var client = host.Services.GetRequiredService<DurableClient>();
+        var client = host.Services.GetRequiredService<DurableTaskClient>();
         var status = await ProgressDisplay.FollowAsync(client, jobId, console, TimeSpan.FromMinutes(90), cancellationToken);
         var result = status.ReadOutputAs<VaceJobResult>();
         if (result is not { Succeeded: true })
         {
-            await console.WriteLineAsync($"Job {jobId} failed: {result?.ErrorCode ?? status.RuntimeStatus.ToString()}: {result?.ErrorMessage ?? status.Failure?.ErrorMessage}");
+            await console.WriteLineAsync($"Job {jobId} failed: {result?.ErrorCode ?? status.RuntimeStatus.ToString()}: {result?.ErrorMessage ?? status.FailureDetails?.ErrorMessage}");
             await host.StopAsync(CancellationToken.None);
             return 1;
         }
@@ -119,14 +119,14 @@ public static class DemoCommand
 /// <summary>Follows a job's custom status and prints a line whenever it changes.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<OrchestrationStatus> FollowAsync(DurableClient client, string jobId, TextWriter console, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<OrchestrationMetadata> FollowAsync(DurableTaskClient client, string jobId, TextWriter console, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         string? last = null;
         while (true)
         {
-            var status = await client.GetStatusAsync(jobId, cancellationToken);
-            if (status?.ReadCustomStatusAs<VaceJobStatus>() is { } progress)
+            var status = await client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken);
+            if (status?.SerializedCustomStatus is not null && status.ReadCustomStatusAs<VaceJobStatus>() is { } progress)
             {
                 var line = Describe(progress);
                 if (line != last)
@@ -136,7 +136,7 @@ internal static class ProgressDisplay
                 }
             }
 
-            if (status is { IsTerminal: true })
+            if (status is { IsCompleted: true })
             {
                 return status;
             }

@@ -17,18 +17,19 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private AzuriteProcess(Process process, int blobPort, int queuePort)
+    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
-        ConnectionString = ConnectionStringFor(blobPort, queuePort);
+        ConnectionString = ConnectionStringFor(blobPort, queuePort, tablePort);
     }
 
     public string ConnectionString { get; }
 
-    /// <summary>The connection string of an Azurite on these ports.</summary>
-    public static string ConnectionStringFor(int blobPort, int queuePort) =>
+    /// <summary>The connection string of an Azurite on these ports (blob, queue and table: the engine's backend uses all three).</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};"
-        + $"BlobEndpoint=http://127.0.0.1:{blobPort}/{Account};QueueEndpoint=http://127.0.0.1:{queuePort}/{Account};";
+        + $"BlobEndpoint=http://127.0.0.1:{blobPort}/{Account};QueueEndpoint=http://127.0.0.1:{queuePort}/{Account};"
+        + $"TableEndpoint=http://127.0.0.1:{tablePort}/{Account};";
 
     /// <summary>
     /// Starts Azurite. With <paramref name="location"/> it keeps its data in that folder on the default ports
@@ -59,7 +60,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await IsListeningAsync(blob, cancellationToken) && await IsListeningAsync(queue, cancellationToken)))
+        while (!(await IsListeningAsync(blob, cancellationToken) && await IsListeningAsync(queue, cancellationToken) && await IsListeningAsync(table, cancellationToken)))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -73,7 +74,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await Task.Delay(100, cancellationToken);
         }
 
-        return new AzuriteProcess(process, blob, queue);
+        return new AzuriteProcess(process, blob, queue, table);
     }
 
     /// <summary>True when something listens on the default Azurite blob port (an Azurite already running).</summary>

@@ -38,7 +38,7 @@ public sealed class DevelopmentServices : IAsyncDisposable
             {
                 if (azuriteLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
                 {
-                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(10000, 10001);
+                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(10000, 10001, 10002);
                 }
                 else
                 {

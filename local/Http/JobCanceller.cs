@@ -1,38 +1,25 @@
-using VaceFunctions.Local.Durable;
-using VaceFunctions.Orchestrations.Admission;
-using VaceFunctions.Orchestrations.DashScope;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Http;
 
 /// <summary>
-/// Cancels a job: ends its orchestration, cancels its DashScope task while that is still PENDING (the service
-/// refuses later), and gives back its task slot at once.
+/// Asks a job to stop: raises <see cref="VaceJobOrchestrator.CancelEvent"/> on its instance. The orchestrator ends
+/// the job as Canceled at its next wait, cancelling its DashScope task while the service still allows it and giving
+/// back its slot; a job already copying its output finishes.
 /// </summary>
-public sealed class JobCanceller(DurableClient client, DashScopeClient dashScope, AdmissionSlots slots)
+public sealed class JobCanceller(DurableTaskClient client)
 {
     /// <summary>False when there is no such job or it has already ended.</summary>
-    public async Task<bool> CancelAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<bool> CancelAsync(string jobId, string reason, CancellationToken cancellationToken)
     {
-        var status = await client.GetStatusAsync(jobId, cancellationToken);
-        if (status is null || !await client.TerminateAsync(jobId, "canceled by request", cancellationToken))
+        var instance = await client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is null || instance.IsCompleted)
         {
             return false;
         }
 
-        if (status.ReadCustomStatusAs<VaceJobStatus>()?.TaskId is { } taskId)
-        {
-            try
-            {
-                await dashScope.CancelAsync(taskId, cancellationToken);
-            }
-            catch (DashScopeException)
-            {
-                // Past PENDING the service cannot cancel; the task finishes and is simply not copied.
-            }
-        }
-
-        await slots.ReleaseAsync(jobId, cancellationToken);
+        await client.RaiseEventAsync(jobId, VaceJobOrchestrator.CancelEvent, reason, cancellationToken);
         return true;
     }
 }

@@ -1,4 +1,4 @@
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Http;
@@ -13,17 +13,18 @@ public sealed record JobStatusView(
     VaceJobResult? Result,
     string? Error)
 {
-    public static JobStatusView From(OrchestrationStatus status)
+    /// <summary>The view of an instance read with its inputs and outputs.</summary>
+    public static JobStatusView From(OrchestrationMetadata instance)
     {
-        ArgumentNullException.ThrowIfNull(status);
-        var result = status.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? status.ReadOutputAs<VaceJobResult>() : null;
-        var error = status.RuntimeStatus switch
+        ArgumentNullException.ThrowIfNull(instance);
+        var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VaceJobResult>() : null;
+        var error = instance.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Failed => status.Failure?.ErrorMessage,
-            OrchestrationRuntimeStatus.Terminated => "Canceled: " + status.ReadOutputAs<string>(),
+            OrchestrationRuntimeStatus.Failed => instance.FailureDetails?.ErrorMessage,
+            OrchestrationRuntimeStatus.Terminated => "Terminated: " + instance.SerializedOutput,
             _ => result is { Succeeded: false } ? $"{result.ErrorCode}: {result.ErrorMessage}" : null,
         };
-        return new JobStatusView(status.InstanceId, status.RuntimeStatus.ToString(), status.CreatedAt, status.LastUpdatedAt,
-            status.CustomStatus is null ? null : status.ReadCustomStatusAs<VaceJobStatus>(), result, error);
+        return new JobStatusView(instance.InstanceId, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime, instance.LastUpdatedAt.UtcDateTime,
+            instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<VaceJobStatus>(), result, error);
     }
 }

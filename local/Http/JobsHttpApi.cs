@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.IO;
@@ -38,8 +38,11 @@ public static class JobsHttpApi
             : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key)."));
         jobs.MapPost("", SubmitAsync).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
         jobs.MapGet("/{id}", GetAsync).WithSummary("A job's status: 202 while it runs, 200 once it ended, 404 when unknown.");
-        jobs.MapGet("", ListAsync).WithSummary("Jobs, newest first, optionally by runtime status (Pending, Running, Completed, Failed, Terminated).");
-        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a job (and its DashScope task while it is still PENDING).");
+        jobs.MapGet("", ListAsync).WithSummary(
+            "A page of jobs (top, default 100), newest first, optionally by runtime status (Pending, Running, Completed, Failed, Terminated); "
+            + "the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
+        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary(
+            "Ask a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); 202 when asked.");
 
         var dashScope = app.MapGroup("/api/v1").WithTags("DashScope-compatible");
         dashScope.AddEndpointFilter(async (context, next) => ApiKeyFilter.IsAuthorized(context.HttpContext)
@@ -78,23 +81,24 @@ public static class JobsHttpApi
         });
     }
 
-    private static async Task<IResult> GetAsync(string id, DurableClient client, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (await client.GetStatusAsync(id, cancellationToken) is not { } status)
+        if (await ReadAsync(client, id, cancellationToken) is not { } instance)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.");
         }
 
-        var view = JobStatusView.From(status);
-        return status.IsTerminal ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
+        var view = JobStatusView.From(instance);
+        return instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> ListAsync(DurableClient client, string? status, int? top, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(
+        HttpResponse response, DurableTaskClient client, string? status, int? top, string? continuationToken, CancellationToken cancellationToken)
     {
         OrchestrationRuntimeStatus[] statuses = [];
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<OrchestrationRuntimeStatus>(status, ignoreCase: true, out var parsed))
+            if (!Enum.TryParse<OrchestrationRuntimeStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest,
                     title: $"Unknown status; use one of {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}.");
@@ -103,27 +107,38 @@ public static class JobsHttpApi
             statuses = [parsed];
         }
 
-        var found = new List<OrchestrationStatus>();
-        await foreach (var job in client.ListAsync(new OrchestrationQuery { Statuses = statuses }, cancellationToken))
+        // One page of the engine's paged query: the instances table is never scanned whole for a listing.
+        var size = Math.Clamp(top ?? 100, 1, 1000);
+        var query = new OrchestrationQuery { Statuses = statuses, PageSize = size, FetchInputsAndOutputs = false };
+        await foreach (var page in client.GetAllInstancesAsync(query).AsPages(continuationToken, size).WithCancellation(cancellationToken))
         {
-            found.Add(job);
+            if (page.ContinuationToken is { Length: > 0 } next)
+            {
+                response.Headers["X-Continuation-Token"] = next;
+            }
+
+            return Results.Ok(page.Values.OrderByDescending(j => j.CreatedAt)
+                .Select(j => new { id = j.InstanceId, runtimeStatus = j.RuntimeStatus.ToString(), createdAt = j.CreatedAt.UtcDateTime, lastUpdatedAt = j.LastUpdatedAt.UtcDateTime }));
         }
 
-        return Results.Ok(found.OrderByDescending(j => j.CreatedAt).Take(Math.Clamp(top ?? 100, 1, 1000))
-            .Select(j => new { id = j.InstanceId, runtimeStatus = j.RuntimeStatus.ToString(), j.CreatedAt, j.LastUpdatedAt }));
+        return Results.Ok(Array.Empty<object>());
     }
 
-    private static async Task<IResult> CancelAsync(string id, DurableClient client, JobCanceller canceller, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, DurableTaskClient client, JobCanceller canceller, CancellationToken cancellationToken)
     {
-        if (await canceller.CancelAsync(id, cancellationToken))
+        if (JobId.IsValid(id) && await canceller.CancelAsync(id, "canceled by request", cancellationToken))
         {
             return Results.Accepted($"/api/jobs/{id}");
         }
 
-        return await client.GetStatusAsync(id, cancellationToken) is null
+        return await ReadAsync(client, id, cancellationToken) is null
             ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.")
             : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already ended.");
     }
+
+    /// <summary>An instance with its input, output and custom status; null for an unknown or impossible job id.</summary>
+    private static async Task<OrchestrationMetadata?> ReadAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
+        JobId.IsValid(id) ? await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) : null;
 
     private static async Task<IResult> CreateTaskAsync(HttpRequest request, JobIntake intake, CancellationToken cancellationToken)
     {
@@ -150,23 +165,23 @@ public static class JobsHttpApi
     }
 
     private static async Task<IResult> GetTaskAsync(
-        string taskId, DurableClient client, BlobServiceClient blobs, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        string taskId, DurableTaskClient client, BlobServiceClient blobs, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var status = await client.GetStatusAsync(taskId, cancellationToken);
+        var status = await ReadAsync(client, taskId, cancellationToken);
         var output = new DashScopeTaskOutput { TaskId = taskId, TaskStatus = "UNKNOWN" };
         DashScopeUsage? usage = null;
         if (status is not null)
         {
-            var progress = status.CustomStatus is null ? null : status.ReadCustomStatusAs<VaceJobStatus>();
+            var progress = status.SerializedCustomStatus is null ? null : status.ReadCustomStatusAs<VaceJobStatus>();
             var result = status.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? status.ReadOutputAs<VaceJobResult>() : null;
-            output = output with { TaskStatus = TaskStatusOf(status, progress, result), SubmitTime = Format(status.CreatedAt) };
+            output = output with { TaskStatus = TaskStatusOf(status, progress, result), SubmitTime = Format(status.CreatedAt.UtcDateTime) };
             if (result is { Succeeded: true })
             {
                 var blob = blobs.GetBlobContainerClient(result.Container).GetBlobClient(result.Blob);
                 output = output with
                 {
                     ScheduledTime = result.ScheduledTime,
-                    EndTime = Format(status.LastUpdatedAt),
+                    EndTime = Format(status.LastUpdatedAt.UtcDateTime),
                     VideoUrl = blob.CanGenerateSasUri
                         ? blob.GenerateSasUri(BlobSasPermissions.Read, time.GetUtcNow() + options.Value.OutputUrlLifetime).ToString()
                         : blob.Uri.ToString(),
@@ -177,9 +192,9 @@ public static class JobsHttpApi
             {
                 output = output with
                 {
-                    EndTime = Format(status.LastUpdatedAt),
+                    EndTime = Format(status.LastUpdatedAt.UtcDateTime),
                     Code = result?.ErrorCode ?? DashScopeErrorCodes.InternalError,
-                    Message = result?.ErrorMessage ?? status.Failure?.ErrorMessage ?? "The job failed.",
+                    Message = result?.ErrorMessage ?? status.FailureDetails?.ErrorMessage ?? "The job failed.",
                 };
             }
         }
@@ -188,7 +203,7 @@ public static class JobsHttpApi
     }
 
     /// <summary>The job's state in DashScope's words: PENDING until its task runs, RUNNING until the copy is done.</summary>
-    private static string TaskStatusOf(OrchestrationStatus status, VaceJobStatus? progress, VaceJobResult? result) => status.RuntimeStatus switch
+    private static string TaskStatusOf(OrchestrationMetadata status, VaceJobStatus? progress, VaceJobResult? result) => status.RuntimeStatus switch
     {
         OrchestrationRuntimeStatus.Completed => result is { Succeeded: true } ? "SUCCEEDED" : result?.ErrorCode == VaceJobErrorCodes.Canceled ? "CANCELED" : "FAILED",
         OrchestrationRuntimeStatus.Failed => "FAILED",

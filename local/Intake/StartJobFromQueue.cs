@@ -4,7 +4,6 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using VaceFunctions.Local.Durable;
 using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local.Intake;

@@ -1,11 +1,16 @@
-using VaceFunctions.Orchestrations.Durable;
+using Microsoft.DurableTask;
+
 
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>Asks once for a task slot; the orchestrator waits on a durable timer and asks again until granted.</summary>
-public sealed class AcquireSlotActivity(AdmissionSlots slots) : IActivity<AcquireSlotActivity.Request, SlotGrant>
+[DurableTask(Name)]
+public sealed class AcquireSlotActivity(AdmissionSlots slots) : TaskActivity<AcquireSlotActivity.Request, SlotGrant>
 {
     public const string Name = "AcquireSlot";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<SlotGrant> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
     public Task<SlotGrant> RunAsync(Request input, CancellationToken cancellationToken)
     {

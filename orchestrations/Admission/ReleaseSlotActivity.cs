@@ -1,11 +1,16 @@
-using VaceFunctions.Orchestrations.Durable;
+using Microsoft.DurableTask;
+
 
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>Gives back a job's task slot (or its place in line).</summary>
-public sealed class ReleaseSlotActivity(AdmissionSlots slots) : IActivity<string, bool>
+[DurableTask(Name)]
+public sealed class ReleaseSlotActivity(AdmissionSlots slots) : TaskActivity<string, bool>
 {
     public const string Name = "ReleaseSlot";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<bool> RunAsync(TaskActivityContext context, string input) => RunAsync(input, CancellationToken.None);
 
     public Task<bool> RunAsync(string input, CancellationToken cancellationToken) => slots.ReleaseAsync(input, cancellationToken);
 }

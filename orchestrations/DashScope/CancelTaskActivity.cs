@@ -1,11 +1,16 @@
-using VaceFunctions.Orchestrations.Durable;
+using Microsoft.DurableTask;
+
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>Cancels a task if it is still PENDING; false when the service refuses (it is already running or done).</summary>
-public sealed class CancelTaskActivity(DashScopeClient client) : IActivity<string, bool>
+[DurableTask(Name)]
+public sealed class CancelTaskActivity(DashScopeClient client) : TaskActivity<string, bool>
 {
     public const string Name = "CancelTask";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<bool> RunAsync(TaskActivityContext context, string input) => RunAsync(input, CancellationToken.None);
 
     public async Task<bool> RunAsync(string input, CancellationToken cancellationToken)
     {

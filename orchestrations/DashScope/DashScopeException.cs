@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using VaceFunctions.Orchestrations.Durable;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
@@ -9,7 +7,7 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// status) or a transport failure, with what the caller needs to decide what to do next. Never carries the
 /// API key or a signed URL.
 /// </summary>
-public sealed class DashScopeException : Exception, IHasFailureProperties
+public sealed class DashScopeException : Exception
 {
     public DashScopeException(
         string code,
@@ -54,12 +52,4 @@ public sealed class DashScopeException : Exception, IHasFailureProperties
 
     /// <summary>How long the service asked to wait before the next call (Retry-After), if it said.</summary>
     public TimeSpan? RetryAfter { get; }
-
-    /// <summary>What an orchestrator learns of this error when an activity fails with it.</summary>
-    public IReadOnlyDictionary<string, string> FailureProperties => new Dictionary<string, string>
-    {
-        ["code"] = Code,
-        ["status"] = StatusCode is { } status ? ((int)status).ToString(CultureInfo.InvariantCulture) : "",
-        ["retryable"] = IsRetryable ? "true" : "false",
-    };
 }

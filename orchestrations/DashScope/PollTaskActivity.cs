@@ -1,11 +1,16 @@
-using VaceFunctions.Orchestrations.Durable;
+using Microsoft.DurableTask;
+
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown.</summary>
-public sealed class PollTaskActivity(DashScopeClient client) : IActivity<string, PollTaskActivity.Result>
+[DurableTask(Name)]
+public sealed class PollTaskActivity(DashScopeClient client) : TaskActivity<string, PollTaskActivity.Result>
 {
     public const string Name = "PollTask";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<Result> RunAsync(TaskActivityContext context, string input) => RunAsync(input, CancellationToken.None);
 
     public async Task<Result> RunAsync(string input, CancellationToken cancellationToken)
     {

@@ -5,8 +5,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
-using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Workflow;
+using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
@@ -17,10 +17,14 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// after sending) is never re-sent: the job fails with AmbiguousSubmit. Throttling and other errors that
 /// clearly created nothing are thrown, for the orchestrator's retry policy.
 /// </summary>
+[DurableTask(Name)]
 public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient blobs, AdmissionSlots slots, IOptions<WorkflowOptions> options)
-    : IActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
+    : TaskActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
 {
     public const string Name = "SubmitTask";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<Result> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
@@ -31,7 +35,7 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
         var (existing, etag) = await ReadAsync(record, cancellationToken);
         if (existing?.TaskId is { } taskId)
         {
-            return new Result(taskId, null, null);
+            return Result.Created(taskId);
         }
 
         if (existing is not null && existing.State != SubmissionState.Refused)
@@ -53,18 +57,13 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
         {
             var created = await client.SubmitAsync(JsonNode.Parse(input.RequestJson)!.AsObject(), cancellationToken);
             await record.UploadAsync(BinaryData.FromObjectAsJson(new Submission(SubmissionState.Submitted, created.Output!.TaskId, created.RequestId), JsonOptions), overwrite: true, cancellationToken);
-            return new Result(created.Output.TaskId, null, null);
+            return Result.Created(created.Output.TaskId!);
         }
         catch (DashScopeException ex) when (!ex.TaskMayHaveBeenCreated)
         {
-            // Nothing was created: clear the way for another attempt, then let the orchestrator retry or fail.
+            // Nothing was created: clear the way for another attempt, then let the orchestrator wait and retry, or fail.
             await record.UploadAsync(BinaryData.FromObjectAsJson(new Submission(SubmissionState.Refused, null, ex.RequestId), JsonOptions), overwrite: true, cancellationToken);
-            if (ex.IsRetryable)
-            {
-                throw;
-            }
-
-            return new Result(null, ex.Code, ex.ServiceMessage);
+            return new Result(null, ex.Code, ex.ServiceMessage) { Retryable = ex.IsRetryable, RetryAfter = ex.RetryAfter };
         }
         catch (DashScopeException ex)
         {
@@ -114,7 +113,16 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
     public sealed record Request(string JobId, string RequestJson);
 
     /// <summary>The task id, or why there is none (the service's code, or AmbiguousSubmit).</summary>
-    public sealed record Result(string? TaskId, string? ErrorCode, string? ErrorMessage);
+    public sealed record Result(string? TaskId, string? ErrorCode, string? ErrorMessage)
+    {
+        /// <summary>Nothing was created and the same submission may succeed later (throttling, a passing 5xx).</summary>
+        public bool Retryable { get; init; }
+
+        /// <summary>How long the service asked to wait before the next attempt, if it said.</summary>
+        public TimeSpan? RetryAfter { get; init; }
+
+        public static Result Created(string taskId) => new(taskId, null, null);
+    }
 
     private enum SubmissionState
     {

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Workflow;
+using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Inputs;
 
@@ -11,9 +11,13 @@ namespace VaceFunctions.Orchestrations.Inputs;
 /// MP4, at most 50 MB and 5 s (clips for video_extension 3 s), the duration read from the MP4 header; images must
 /// exist and be PNG, JPEG, BMP or WEBP. Returns every problem found; network trouble is thrown (and retried).
 /// </summary>
-public sealed class ProbeInputsActivity(IHttpClientFactory httpClients) : IActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
+[DurableTask(Name)]
+public sealed class ProbeInputsActivity(IHttpClientFactory httpClients) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
 {
     public const string Name = "ProbeInputs";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, IReadOnlyList<MediaReference> input) => RunAsync(input, CancellationToken.None);
 
     /// <summary>The named HTTP client for media, result videos and callbacks (address rules of <see cref="UrlGuard"/>).</summary>
     public const string HttpClientName = "vace-media";

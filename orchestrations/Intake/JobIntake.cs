@@ -3,6 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Jobs;
@@ -12,10 +15,11 @@ namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>
 /// The one intake path of every trigger and host: read the document, validate it for the configured region,
-/// derive its id, and start its orchestration — or, for a document that can never succeed, write a rejection
-/// record (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why.
+/// derive its id, and start its orchestration with the job id as instance id (an instance that exists, in any
+/// state, is not started again) — or, for a document that can never succeed, write a rejection record
+/// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why.
 /// </summary>
-public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, IOptions<DashScopeOptions> dashScope, TimeProvider time)
+public sealed class JobIntake(DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, IOptions<DashScopeOptions> dashScope, TimeProvider time)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
     public JobValidationOptions ValidationOptions(IntakeSource source) => new()
@@ -59,8 +63,24 @@ public sealed class JobIntake(IJobStarter starter, BlobServiceClient blobs, IOpt
             job = resolved;
         }
 
-        var started = await starter.StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
-        return new IntakeOutcome(started.Created ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
+        var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
+        return new IntakeOutcome(started ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
+    }
+
+    /// <summary>Starts the job's orchestration; false when an instance with its id exists already.</summary>
+    private async Task<bool> StartAsync(VaceJobRequest request, CancellationToken cancellationToken)
+    {
+        // Without dedupe statuses the engine would silently replace a Pending or Running instance's input.
+        var options = new StartOrchestrationOptions(request.JobId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(VaceJobOrchestrator.Name, request, options, cancellationToken);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Files a rejection: a record the sender can find, except for HTTP, whose caller hears the errors directly.</summary>

@@ -6,8 +6,8 @@ using System.Text;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Inputs;
+using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
 
@@ -16,11 +16,16 @@ namespace VaceFunctions.Orchestrations.Output;
 /// they arrive (one buffer in flight, whatever the size), SHA-256 is computed on the way, and the size is checked
 /// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
 /// task id, sha256). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
-/// corrupt blob. 403/404 from the URL means it expired: <see cref="OutputExpiredException"/>.
+/// corrupt blob. 403/404/410 from the URL means it expired: a result with <see cref="Result.ExpiredReason"/> (an
+/// expected outcome travels as a record, not an exception); other failures are thrown, for the retry policy.
 /// </summary>
-public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs) : IActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
+[DurableTask(Name)]
+public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs) : TaskActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
 {
     public const string Name = "CopyOutput";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<Result> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
     public const int BlockBytes = 4 * 1024 * 1024;
 
@@ -35,7 +40,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
             .GetAsync(input.VideoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
-            throw new OutputExpiredException($"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
+            return Result.Expired($"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
         }
 
         response.EnsureSuccessStatusCode();
@@ -119,6 +124,14 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     /// <param name="Blob">The output blob name.</param>
     public sealed record Request(string JobId, string TaskId, string VideoUrl, string Container, string Blob);
 
-    /// <summary>The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header.</summary>
-    public sealed record Result(string BlobUrl, long Size, string Sha256, double? DurationSeconds);
+    /// <summary>
+    /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when
+    /// the result's URL had expired, why (and nothing else).
+    /// </summary>
+    public sealed record Result(string? BlobUrl, long Size, string? Sha256, double? DurationSeconds)
+    {
+        public string? ExpiredReason { get; init; }
+
+        public static Result Expired(string reason) => new(null, 0, null, null) { ExpiredReason = reason };
+    }
 }

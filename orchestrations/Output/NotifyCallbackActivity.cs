@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Workflow;
+using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
 
@@ -12,9 +12,13 @@ namespace VaceFunctions.Orchestrations.Output;
 /// <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: sha256=HEX</c> carries an HMAC-SHA256 of the body so
 /// the receiver can verify the sender. A non-2xx answer throws, for the orchestrator's retry policy.
 /// </summary>
-public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options) : IActivity<NotifyCallbackActivity.Request, int>
+[DurableTask(Name)]
+public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options) : TaskActivity<NotifyCallbackActivity.Request, int>
 {
     public const string Name = "NotifyCallback";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<int> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
     public const string SignatureHeader = "X-Vace-Signature";
 
     public async Task<int> RunAsync(Request input, CancellationToken cancellationToken)

@@ -1,14 +1,18 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using VaceFunctions.Orchestrations.Durable;
+using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>Writes a job's <c>result.json</c>; returns its URL. Overwrites, so a retry writes the same file again.</summary>
-public sealed class WriteManifestActivity(BlobServiceClient blobs) : IActivity<WriteManifestActivity.Request, string>
+[DurableTask(Name)]
+public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivity<WriteManifestActivity.Request, string>
 {
     public const string Name = "WriteManifest";
+
+    /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
+    public override Task<string> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

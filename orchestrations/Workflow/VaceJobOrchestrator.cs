@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
-using VaceFunctions.Orchestrations.Durable;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
 
@@ -11,34 +11,60 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// <summary>
 /// Runs one VACE job to its end, like the monitor pattern: probe the inputs → wait for a task slot → submit →
 /// poll on durable timers until the task ends or the deadline passes → release the slot → copy the video into
-/// owned storage → write the manifest → notify the callback. Deterministic: time comes from the context and
-/// every setting from the input.
+/// owned storage → write the manifest → notify the callback. A <see cref="CancelEvent"/> raised on the instance
+/// ends the job as Canceled at its next wait. Deterministic: time comes from the context and every setting from
+/// the input.
 /// </summary>
-public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, VaceJobResult>
+[DurableTask(Name)]
+public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobRequest, VaceJobResult>
 {
     public const string Name = "VaceJob";
 
-    /// <summary>For steps that fail only through passing trouble (storage, network); an expired result URL is final.</summary>
-    internal static readonly ActivityRetryPolicy TransientRetry = new(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1))
-    {
-        Handle = failure => !failure.IsCausedBy<OutputExpiredException>(),
-    };
+    /// <summary>The external event that asks a job to stop; its data is the reason (optional).</summary>
+    public const string CancelEvent = "Cancel";
 
-    /// <summary>For submissions the service refused for now (throttling recovers within about a minute).</summary>
-    internal static readonly ActivityRetryPolicy SubmitRetry = new(8, TimeSpan.FromSeconds(5), 2.0, TimeSpan.FromMinutes(1));
+    /// <summary>For steps that fail only through passing trouble (storage, network).</summary>
+    internal static readonly RetryPolicy TransientRetry = new(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1));
 
-    public async Task<VaceJobResult> RunAsync(IOrchestrationContext context, VaceJobRequest input)
+    /// <summary>Submissions the service refused for now (throttling recovers within about a minute): attempts and their spacing.</summary>
+    internal const int SubmitAttempts = 8;
+
+    internal static readonly TimeSpan SubmitFirstRetry = TimeSpan.FromSeconds(5);
+
+    internal static readonly TimeSpan SubmitMaxRetry = TimeSpan.FromMinutes(1);
+
+    private static readonly TaskOptions Transient = TaskOptions.FromRetryPolicy(TransientRetry);
+
+    public override async Task<VaceJobResult> RunAsync(TaskOrchestrationContext context, VaceJobRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         return await new Run(context, input).ExecuteAsync();
     }
 
+    /// <summary>The delay before the next poll: from the initial interval, doubling up to the steady one.</summary>
+    internal static TimeSpan NextPollDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.PollInterval);
+
+    /// <summary>
+    /// The delay before asking again for a slot: doubling up to 4 intervals. Asking less often the longer a job
+    /// waits keeps its history short; its place in line is kept meanwhile, well inside the line's staleness limit.
+    /// </summary>
+    internal static TimeSpan NextSlotDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.SlotRetryInterval * 4);
+
+    /// <summary>The wait after refused submission <paramref name="attempt"/> (1-based): the service's Retry-After, else doubling from 5 s up to 1 min.</summary>
+    internal static TimeSpan SubmitDelay(int attempt, TimeSpan? retryAfter) =>
+        retryAfter is { } asked && asked > TimeSpan.Zero
+            ? Min(asked, SubmitMaxRetry)
+            : Min(SubmitFirstRetry * Math.Pow(2, attempt - 1), SubmitMaxRetry);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     /// <summary>The state of one execution; a new one on every replay.</summary>
-    private sealed class Run(IOrchestrationContext context, VaceJobRequest job)
+    private sealed class Run(TaskOrchestrationContext context, VaceJobRequest job)
     {
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
         private readonly Dictionary<string, PhaseTiming> _phases = [];
+        private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
         private VaceJobStatus _status = new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
         private bool _holdsSlot;
         private string? _phase;
@@ -57,10 +83,9 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             {
                 result = Failure(ex.Code, ex.Message);
             }
-            catch (ActivityFailedException ex)
+            catch (TaskFailedException ex)
             {
-                result = Failure(ex.FailureDetails.Properties?.GetValueOrDefault("code") is { Length: > 0 } code ? code : VaceJobErrorCodes.StepFailed,
-                    $"{ex.ActivityName} kept failing: {ex.FailureDetails.ErrorMessage}");
+                result = Failure(VaceJobErrorCodes.StepFailed, $"{ex.TaskName} kept failing: {ex.FailureDetails.ErrorMessage}");
             }
 
             if (_holdsSlot)
@@ -80,6 +105,7 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             {
                 Log.Failed(_log, job.JobId, result.ErrorCode!);
             }
+
             return result;
         }
 
@@ -88,7 +114,7 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             if (job.Media.Count > 0)
             {
                 BeginPhase(VaceJobPhase.Probing);
-                var problems = await CallAsync<IReadOnlyList<string>>(ProbeInputsActivity.Name, job.Media, TransientRetry, VaceJobErrorCodes.InvalidInput);
+                var problems = await CallAsync<IReadOnlyList<string>>(ProbeInputsActivity.Name, job.Media, VaceJobErrorCodes.InvalidInput);
                 if (problems.Count > 0)
                 {
                     return Failure(VaceJobErrorCodes.InvalidInput, string.Join(" ", problems));
@@ -96,14 +122,11 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             }
 
             BeginPhase(VaceJobPhase.WaitingForSlot);
-
-            // Asking less often the longer a job waits (up to 4 intervals) keeps its history short; its place in
-            // line is kept meanwhile, and stays well inside the line's staleness limit (2 minutes at least).
             var slotWait = job.SlotRetryInterval;
             while (true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), TransientRetry);
+                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), Transient);
                 if (grant.Granted)
                 {
                     _holdsSlot = true;
@@ -117,13 +140,16 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
                 }
 
                 Show(_status with { QueuePosition = grant.Position });
-                await context.CreateTimer(Min(context.CurrentUtcDateTime + slotWait, Deadline), CancellationToken.None);
-                slotWait = Min(slotWait * 2, job.SlotRetryInterval * 4);
+                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline)) is { } reason)
+                {
+                    return Failure(VaceJobErrorCodes.Canceled, reason);
+                }
+
+                slotWait = NextSlotDelay(slotWait, job);
             }
 
             BeginPhase(VaceJobPhase.Submitting);
-            var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), SubmitRetry);
+            var submitted = await SubmitAsync();
             if (submitted.TaskId is not { } taskId)
             {
                 return Failure(submitted.ErrorCode!, submitted.ErrorMessage!);
@@ -132,10 +158,17 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             Log.Submitted(_log, job.JobId, taskId);
             BeginPhase(VaceJobPhase.Generating);
             Show(_status with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
-            var task = await PollUntilEndAsync(taskId);
-            await ReleaseSlotAsync();
+            var (task, canceledBecause) = await PollUntilEndAsync(taskId);
+            if (canceledBecause is not null)
+            {
+                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
+                await ReleaseSlotAsync();
+                return Failure(VaceJobErrorCodes.Canceled,
+                    $"{canceledBecause}{(canceled ? "; the task was canceled" : $"; the task was already {task?.Status.ToWire() ?? "PENDING"} and could not be canceled")}.", task);
+            }
 
-            switch (task.Status)
+            await ReleaseSlotAsync();
+            switch (task!.Status)
             {
                 case DashScopeTaskStatus.Succeeded when task.VideoUrl is not null:
                     break;
@@ -148,15 +181,19 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
                 case DashScopeTaskStatus.Succeeded:
                     return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
                 default:
-                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, TransientRetry);
+                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
                     return Failure(VaceJobErrorCodes.Timeout,
                         $"The task was still {task.Status.ToWire()} after {job.MaxWait}{(canceled ? "; it was canceled" : "")}.", task);
             }
 
             BeginPhase(VaceJobPhase.Copying);
-            var copy = await CallAsync<CopyOutputActivity.Result>(
-                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob),
-                TransientRetry, VaceJobErrorCodes.OutputExpired, onlyWhen: f => f.IsCausedBy<OutputExpiredException>());
+            var copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
+                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), Transient);
+            if (copy.ExpiredReason is { } expired)
+            {
+                return Failure(VaceJobErrorCodes.OutputExpired, expired, task);
+            }
+
             return Outcome(task) with
             {
                 Succeeded = true,
@@ -169,28 +206,71 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             };
         }
 
-        /// <summary>Polls on durable timers: first after the initial interval, doubling up to the steady one.</summary>
-        private async Task<PollTaskActivity.Result> PollUntilEndAsync(string taskId)
+        /// <summary>
+        /// Submits, waiting on durable timers while the service refuses for now (it created nothing then). Storage
+        /// trouble inside the activity is retried by the engine's policy.
+        /// </summary>
+        private async Task<SubmitTaskActivity.Result> SubmitAsync()
         {
-            var delay = job.InitialPollInterval;
-            for (var polls = 1; ; polls++)
+            for (var attempt = 1; ; attempt++)
             {
-                await context.CreateTimer(Min(context.CurrentUtcDateTime + delay, Deadline), CancellationToken.None);
-                delay = Min(delay * 2, job.PollInterval);
-                var task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, TransientRetry);
-                Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = polls, LastPolledAt = context.CurrentUtcDateTime });
-                if (task.Status.IsTerminal() || task.Status == DashScopeTaskStatus.Unknown || context.CurrentUtcDateTime >= Deadline)
+                var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
+                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), Transient);
+                if (!submitted.Retryable || attempt >= SubmitAttempts)
                 {
-                    return task;
+                    return submitted;
+                }
+
+                if (await WaitOrCancelAsync(context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter)) is { } reason)
+                {
+                    return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, reason);
                 }
             }
+        }
+
+        /// <summary>Polls on durable timers until the task ends, the deadline passes or the job is canceled.</summary>
+        private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause)> PollUntilEndAsync(string taskId)
+        {
+            var delay = job.InitialPollInterval;
+            PollTaskActivity.Result? task = null;
+            for (var polls = 1; ; polls++)
+            {
+                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + delay, Deadline)) is { } reason)
+                {
+                    return (task, reason);
+                }
+
+                delay = NextPollDelay(delay, job);
+                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, Transient);
+                Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = polls, LastPolledAt = context.CurrentUtcDateTime });
+
+                // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
+                if (task.Status.IsTerminal() || task.Status == DashScopeTaskStatus.Unknown || context.CurrentUtcDateTime >= Deadline)
+                {
+                    return (task, null);
+                }
+            }
+        }
+
+        /// <summary>Waits on a durable timer, or until the job is canceled: then the reason, else null.</summary>
+        private async Task<string?> WaitOrCancelAsync(DateTime fireAt)
+        {
+            using var timerCancel = new CancellationTokenSource();
+            var timer = context.CreateTimer(fireAt, timerCancel.Token);
+            if (await Task.WhenAny(timer, _cancel) == _cancel)
+            {
+                await timerCancel.CancelAsync();
+                return _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request";
+            }
+
+            return null;
         }
 
         private async Task ReleaseSlotAsync()
         {
             if (_holdsSlot)
             {
-                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, TransientRetry);
+                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, Transient);
                 _holdsSlot = false;
             }
         }
@@ -209,10 +289,10 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             try
             {
                 await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), TransientRetry);
+                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), Transient);
                 return manifest.Result;
             }
-            catch (ActivityFailedException ex)
+            catch (TaskFailedException ex)
             {
                 return result with { ErrorMessage = Append(result.ErrorMessage, $"The manifest could not be written: {ex.FailureDetails.ErrorMessage}") };
             }
@@ -230,10 +310,10 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             {
                 var body = WorkflowJson.Serialize(result);
                 await context.CallActivityAsync<int>(
-                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), TransientRetry);
+                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), Transient);
                 return result;
             }
-            catch (ActivityFailedException ex)
+            catch (TaskFailedException ex)
             {
                 // The video is safe in storage; a callback that cannot be reached does not undo the job.
                 var warning = new Jobs.JobIssue(Jobs.JobIssueSeverity.Warning, "callback_failed", "callback_url", $"The callback could not be delivered: {ex.FailureDetails.ErrorMessage}");
@@ -241,21 +321,21 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
             }
         }
 
-        /// <summary>Calls an activity; when it fails for good (and <paramref name="onlyWhen"/> holds), the job fails with <paramref name="code"/>.</summary>
-        private async Task<T> CallAsync<T>(string name, object input, ActivityRetryPolicy retry, string code, Func<ActivityFailureDetails, bool>? onlyWhen = null)
+        /// <summary>Calls an activity; when it fails for good, the job fails with <paramref name="code"/>.</summary>
+        private async Task<T> CallAsync<T>(string name, object input, string code)
         {
             try
             {
-                return await context.CallActivityAsync<T>(name, input, retry);
+                return await context.CallActivityAsync<T>(name, input, Transient);
             }
-            catch (ActivityFailedException ex) when (onlyWhen?.Invoke(ex.FailureDetails) ?? true)
+            catch (TaskFailedException ex)
             {
                 throw new JobFailedException(code, ex.FailureDetails.ErrorMessage);
             }
         }
 
         private VaceJobResult Failure(string code, string message, PollTaskActivity.Result? task = null) =>
-            (task is null ? Outcome(null) : Outcome(task)) with { Succeeded = false, ErrorCode = code, ErrorMessage = message };
+            Outcome(task) with { Succeeded = false, ErrorCode = code, ErrorMessage = message };
 
         private VaceJobResult Outcome(PollTaskActivity.Result? task) => new()
         {
@@ -294,8 +374,6 @@ public sealed partial class VaceJobOrchestrator : IOrchestrator<VaceJobRequest, 
         }
 
         private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
-
-        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
         private static string Append(string? first, string second) => first is null ? second : $"{first} {second}";
     }

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 
-namespace VaceFunctions.Local.Durable;
+namespace VaceFunctions.Local.Intake;
 
 /// <summary>
 /// Keeps a received queue message hidden while its work runs, however long that takes, by extending its
@@ -31,7 +31,14 @@ internal sealed class QueueMessageLease : IAsyncDisposable
     public async Task CompleteAsync()
     {
         await StopAsync();
-        await DurableStore.DeleteMessageAsync(_queue, QueuesModelFactory.QueueMessage(_message.MessageId, _popReceipt, _message.Body, _message.DequeueCount));
+        try
+        {
+            await _queue.DeleteMessageAsync(_message.MessageId, _popReceipt, CancellationToken.None);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Another process took the message after its visibility lapsed and deleted it: nothing left to do.
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -58,7 +65,7 @@ internal sealed class QueueMessageLease : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(visibility / 2, _stop.Token);
-                _popReceipt = await DurableStore.ExtendAsync(_queue, _message.MessageId, _popReceipt, visibility, CancellationToken.None);
+                _popReceipt = (await _queue.UpdateMessageAsync(_message.MessageId, _popReceipt, visibilityTimeout: visibility)).Value.PopReceipt;
             }
         }
         catch (OperationCanceledException)

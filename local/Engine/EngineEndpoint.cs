@@ -1,0 +1,42 @@
+using System.Net.Sockets;
+using Grpc.Net.Client;
+
+namespace VaceFunctions.Local.Engine;
+
+/// <summary>Where the embedded engine listens (a Unix socket private to this process) and the gRPC channel to it.</summary>
+public sealed class EngineEndpoint : IDisposable
+{
+    public EngineEndpoint()
+    {
+        SocketPath = Path.Combine(Path.GetTempPath(), $"vace-engine-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        var path = SocketPath;
+        Channel = GrpcChannel.ForAddress("http://engine", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                // One HTTP/2 connection deadlocks past about 100 concurrent streams.
+                EnableMultipleHttp2Connections = true,
+                ConnectCallback = async (_, cancellationToken) =>
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            },
+        });
+    }
+
+    public string SocketPath { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public void Dispose() => Channel.Dispose();
+}
