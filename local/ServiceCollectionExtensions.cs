@@ -61,23 +61,28 @@ public static class ServiceCollectionExtensions
     /// Adds Microsoft's Durable Task engine in this process: the <see cref="EngineSidecar"/> (the Azure Storage backend
     /// behind the gRPC sidecar, options in section <c>Durable</c>), a <c>DurableTaskWorker</c> with the tasks
     /// <paramref name="register"/> adds, and a <c>DurableTaskClient</c>, both connected to the sidecar over a private
-    /// socket and both using the workflow's JSON options. The sidecar is registered first so it stops last.
+    /// socket and both using the workflow's JSON options. The sidecar is registered first so it stops last. Without
+    /// <paramref name="runWorker"/> the process only starts and reads instances that other hosts run.
     /// </summary>
-    public static IServiceCollection AddEmbeddedEngine(this IServiceCollection services, Action<DurableTaskRegistry> register)
+    public static IServiceCollection AddEmbeddedEngine(this IServiceCollection services, Action<DurableTaskRegistry> register, bool runWorker = true)
     {
         ArgumentNullException.ThrowIfNull(register);
-        var endpoint = new EngineEndpoint();
+        var endpoint = new EngineEndpoint(runWorker);
         services.AddSingleton(endpoint);
         services.AddOptions<EngineOptions>()
             .BindConfiguration(EngineOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<EngineSidecar>();
-        services.AddDurableTaskWorker(worker =>
+        if (runWorker)
         {
-            worker.AddTasks(register);
-            worker.UseGrpc(endpoint.Channel);
-        });
+            services.AddDurableTaskWorker(worker =>
+            {
+                worker.AddTasks(register);
+                worker.UseGrpc(endpoint.Channel);
+            });
+        }
+
         services.AddDurableTaskClient(client => client.UseGrpc(endpoint.Channel));
         services.UseWorkflowJson();
         return services;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark against a fresh in-memory Azurite and prints its figures.
-# Usage: scripts/bench.sh durable [INSTANCES] [STEPS]
+# Usage: scripts/bench.sh durable [INSTANCES] [STEPS] [TIMERS]
+#        scripts/bench.sh jobs [JOBS]
 #        scripts/bench.sh copy [MEGABYTES]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

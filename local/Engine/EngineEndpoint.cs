@@ -3,11 +3,15 @@ using Grpc.Net.Client;
 
 namespace VaceFunctions.Local.Engine;
 
-/// <summary>Where the embedded engine listens (a Unix socket private to this process) and the gRPC channel to it.</summary>
+/// <summary>
+/// Where the embedded engine listens (a Unix socket private to this process), the gRPC channel to it, and whether
+/// this process runs orchestrations or only starts and reads them.
+/// </summary>
 public sealed class EngineEndpoint : IDisposable
 {
-    public EngineEndpoint()
+    public EngineEndpoint(bool runsWorker = true)
     {
+        RunsWorker = runsWorker;
         SocketPath = Path.Combine(Path.GetTempPath(), $"vace-engine-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         var path = SocketPath;
         Channel = GrpcChannel.ForAddress("http://engine", new GrpcChannelOptions
@@ -35,6 +39,9 @@ public sealed class EngineEndpoint : IDisposable
     }
 
     public string SocketPath { get; }
+
+    /// <summary>False for a client-only process: the sidecar serves client calls and dispatches nothing.</summary>
+    public bool RunsWorker { get; }
 
     public GrpcChannel Channel { get; }
 

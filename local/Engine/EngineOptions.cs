@@ -34,6 +34,13 @@ public sealed class EngineOptions
     [Range(1, 1000)]
     public int MaxConcurrentActivities { get; set; } = 200;
 
+    /// <summary>
+    /// How long a message being worked on stays hidden (renewed while the work runs). After a crash, an activity or
+    /// an orchestration episode that was in flight is taken up again once this much time has passed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:30:00")]
+    public TimeSpan WorkItemVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The longest pause between polls of an idle queue.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);

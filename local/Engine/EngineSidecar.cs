@@ -35,11 +35,16 @@ public sealed partial class EngineSidecar(EngineEndpoint endpoint, IOptions<Engi
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(endpoint.SocketPath, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IOrchestrationService>(new GuardedOrchestrationService(backend));
         builder.Services.AddSingleton<IOrchestrationServiceClient>(backend);
-        builder.Services.AddSingleton(Options.Create(new TaskHubGrpcServerOptions { Mode = TaskHubGrpcServerMode.ApiServerAndDispatcher }));
+        builder.Services.AddSingleton(Options.Create(new TaskHubGrpcServerOptions
+        {
+            Mode = endpoint.RunsWorker ? TaskHubGrpcServerMode.ApiServerAndDispatcher : TaskHubGrpcServerMode.ApiServerOnly,
+        }));
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         var app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
@@ -81,6 +86,12 @@ public sealed partial class EngineSidecar(EngineEndpoint endpoint, IOptions<Engi
         MaxQueuePollingInterval = options.MaxQueuePollingInterval,
         MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
         MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+        WorkItemQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
+        ControlQueueVisibilityTimeout = options.WorkItemVisibilityTimeout,
+
+        // Hosts of one hub share its partitions; the app lease (one app at a time, for blue/green swaps) would make a
+        // second host wait for the first to go away.
+        UseAppLease = false,
 
         // Intake starts a job with its id as instance id: a second start must fail, not replace the first.
         ThrowExceptionOnInvalidDedupeStatus = true,

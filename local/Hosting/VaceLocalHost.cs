@@ -31,6 +31,9 @@ public static class VaceLocalHost
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+        // The engine's backend reports every queue, lease and partition move at Information.
+        builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddVaceLocalHost(builder.Configuration);
         var app = builder.Build();

@@ -2,8 +2,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Durable;
-using VaceFunctions.Local.TestHost;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Tests;
@@ -16,8 +15,8 @@ internal static class HostTestSupport
     {
         var settings = TestSettings.Workflow(simulator.BaseUrl, Azurite.UniqueName("state"), Azurite.UniqueName("out"));
         settings["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString;
-        settings["Durable:HubName"] = Azurite.UniqueName("h");
-        settings["Durable:MaxPollInterval"] = "00:00:00.100";
+        settings["Durable:TaskHub"] = Azurite.UniqueName("h");
+        settings["Durable:MaxQueuePollingInterval"] = "00:00:00.100";
         settings["Vace:Queue:Name"] = Azurite.UniqueName("jobs");
         settings["Vace:Queue:MaxPollingInterval"] = "00:00:00.100";
         settings["Vace:Inbox:Container"] = Azurite.UniqueName("inbox");
@@ -29,15 +28,18 @@ internal static class HostTestSupport
     /// <summary>Waits for a job to be started (by a listener) and to end; returns its result.</summary>
     public static async Task<VaceJobResult> WaitForJobAsync(IServiceProvider services, string id)
     {
-        var client = services.GetRequiredService<DurableClient>();
+        var client = services.GetRequiredService<DurableTaskClient>();
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (await client.GetStatusAsync(id) is null)
+        while (await client.GetInstanceAsync(id) is null)
         {
             Assert.True(DateTime.UtcNow < deadline, $"job {id} never started");
             await Task.Delay(100);
         }
 
-        return (await client.WaitForCompletionAsync(id, TimeSpan.FromMinutes(2))).ReadOutputAs<VaceJobResult>()!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{id}: {done.RuntimeStatus} {done.FailureDetails?.ErrorMessage}");
+        return done.ReadOutputAs<VaceJobResult>()!;
     }
 
     /// <summary>Waits for a JSON blob (a manifest or rejection record) to appear; returns it.</summary>

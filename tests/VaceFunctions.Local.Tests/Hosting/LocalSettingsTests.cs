@@ -50,7 +50,7 @@ public sealed class LocalSettingsTests : IDisposable
         Assert.Contains("AzureWebJobsStorage", values.Keys);
         Assert.Contains("DashScope:ApiKey", values.Keys);
         Assert.Contains("Vace:MaxWait", values.Keys);
-        Assert.Contains("Durable:HubName", values.Keys);
+        Assert.Contains("Durable:TaskHub", values.Keys);
     }
 
     private static string FindRepository()

@@ -3,7 +3,7 @@ using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask.Client;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -69,7 +69,7 @@ public sealed class BlobInboxTests : IAsyncLifetime
         var error = Assert.Single(record["errors"]!.AsArray());
         Assert.Equal(("media_not_found", "input.mask_image_url"), (error!["code"]!.GetValue<string>(), error["path"]!.GetValue<string>()));
         Assert.Contains("incomplete/mask.png", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Null(await host.Services.GetRequiredService<DurableClient>().GetStatusAsync("inbox-missing"));
+        Assert.Null(await host.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync("inbox-missing"));
     }
 
     [Fact]

@@ -55,10 +55,10 @@ public sealed class CopyOutputTests
         await Task.Delay(TimeSpan.FromSeconds(1.1));
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
 
-        var error = await Assert.ThrowsAsync<OutputExpiredException>(() =>
-            copy.RunAsync(new CopyOutputActivity.Request("late-job", taskId, videoUrl, host.OutputContainer, "late-job/output.mp4"), CancellationToken.None));
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("late-job", taskId, videoUrl, host.OutputContainer, "late-job/output.mp4"), CancellationToken.None);
 
-        Assert.Contains("403", error.Message, StringComparison.Ordinal);
+        Assert.Contains("403", result.ExpiredReason, StringComparison.Ordinal);
+        Assert.Null(result.BlobUrl);
         Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("late-job/output.mp4").ExistsAsync()).Value);
     }
 
@@ -78,7 +78,7 @@ public sealed class CopyOutputTests
         }
     }
 
-    private static async Task<string> ExpectedSha256Async(long size)
+    internal static async Task<string> ExpectedSha256Async(long size)
     {
         await using var video = SampleVideo.Open(size);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(video));

@@ -1,61 +1,80 @@
 using System.Security.Cryptography;
 using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Durable;
-using VaceFunctions.Local.Tests.Durable;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Tests.Workflow;
 
-/// <summary>VACE jobs across real host processes: killed at every step and restarted, and shared by two hosts.</summary>
-public sealed class VaceJobProcessTests : IDisposable
+/// <summary>
+/// VACE jobs run by real <c>vace serve</c> processes on Microsoft's Durable Task engine over Azurite: killed with
+/// SIGKILL mid-job and restarted, and two hosts sharing one task hub. The test process only starts and reads jobs.
+/// </summary>
+public sealed class VaceJobProcessTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vace-jobs-");
 
-    public void Dispose() => _temp.Delete(recursive: true);
-
-    /// <summary>
-    /// The host is SIGKILLed at <paramref name="point"/> on every step of a job (for activity:ran, on the first
-    /// run of each activity — including the submit, after its POST) and restarted: the job completes, the
-    /// simulator saw one task, and the blob's sha256 is the simulator's video's.
-    /// </summary>
-    [Theory]
-    [InlineData("control:committed", "every")]
-    [InlineData("activity:ran", "odd")]
-    public async Task Job_KilledAtEveryStep_CompletesWithOneSubmissionAndTheRightBlob(string point, string mode)
+    [Fact]
+    public async Task Job_HostKilledWhileWaitingOnATimer_CompletesAfterRestartWithOneSubmission()
     {
-        await using var host = await WorkflowHost.StartAsync(runWorker: false);
-        var counter = Path.Combine(_temp.FullName, "crashes");
-        var jobId = await host.StartAsync(host.Sample("video_edit", "crash-job"));
+        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(4), runWorker: false);
+        var port = HostProcess.FreePort();
+        var settings = host.ProcessSettings("timer-host");
+        var jobId = await host.StartAsync(host.Sample("video_edit", "killed-mid-timer"));
 
-        var restarts = 0;
-        var deadline = DateTime.UtcNow + Patience;
-        while ((await host.Client.GetStatusAsync(jobId))!.IsTerminal is false)
+        using (var first = HostProcess.Start(port, settings))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"not done after {restarts} restarts");
-            using var process = TestHostProcess.Start(host.Storage, host.Hub, "--crash", point, counter, mode,
-                "--vace", host.Simulator.BaseUrl.ToString(), host.StateContainer, host.OutputContainer);
-            restarts++;
-            while (!process.HasExited && !(await host.Client.GetStatusAsync(jobId))!.IsTerminal && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
+            await host.WaitForProgressAsync(jobId, p => p is { Phase: VaceJobPhase.Generating, PollCount: >= 2 });
+            first.Kill();
         }
 
-        var result = await host.WaitAsync(jobId);
+        using var second = HostProcess.Start(port, settings);
+        var result = await host.WaitAsync(jobId, Patience);
+
         Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
-        Assert.True(File.ReadAllText(counter).Length >= 8, $"only {File.ReadAllText(counter).Length} crashes");
         Assert.Equal(1, host.Simulator.State.Counters().TasksCreated);
-        var blob = await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/output.mp4").DownloadContentAsync();
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span)), Convert.ToHexStringLower(SHA256.HashData(blob.Value.Content.ToArray())));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span)), await host.OutputSha256Async(jobId));
+    }
+
+    [Fact]
+    public async Task Job_HostKilledWhileCopying_CompletesAfterRestartWithOneSubmissionAndTheWholeVideo()
+    {
+        const long size = 200L * 1024 * 1024;
+        await using var host = await WorkflowHost.StartAsync(o => o.OutputSizeBytes = size, runWorker: false);
+        var port = HostProcess.FreePort();
+        var settings = host.ProcessSettings("copy-host");
+        var jobId = await host.StartAsync(host.Sample("video_edit", "killed-mid-copy"));
+
+        using (var first = HostProcess.Start(port, settings))
+        {
+            await host.WaitForProgressAsync(jobId, p => p is { Phase: VaceJobPhase.Copying });
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            first.Kill();
+        }
+
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/output.mp4").ExistsAsync()).Value,
+            "the copy finished before the kill; the test proves nothing");
+        using var second = HostProcess.Start(port, settings);
+        var result = await host.WaitAsync(jobId, Patience);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(1, host.Simulator.State.Counters().TasksCreated);
+        Assert.Equal(size, result.Size);
+        Assert.Equal(await CopyOutputTests.ExpectedSha256Async(size), await host.OutputSha256Async(jobId));
     }
 
     [Fact]
     public async Task TwoHostProcesses_Share20Jobs_EachSucceedsOnceWithinTheAccountLimits()
     {
         await using var host = await WorkflowHost.StartAsync(runWorker: false);
-        string[] vace = ["--vace", host.Simulator.BaseUrl.ToString(), host.StateContainer, host.OutputContainer];
-        using var first = TestHostProcess.Start(host.Storage, host.Hub, vace);
-        using var second = TestHostProcess.Start(host.Storage, host.Hub, vace);
+        using var first = HostProcess.Start(HostProcess.FreePort(), host.ProcessSettings("host-a"));
+        using var second = HostProcess.Start(HostProcess.FreePort(), host.ProcessSettings("host-b"));
+
+        // The backend balances its partitions between the two: wait until each host owns some.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!(await host.PartitionOwnersAsync()).SequenceEqual(["host-a", "host-b"]))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"partitions owned by {string.Join(", ", await host.PartitionOwnersAsync())}");
+            await Task.Delay(500);
+        }
 
         var ids = new List<string>();
         for (var i = 0; i < 20; i++)
@@ -67,15 +86,14 @@ public sealed class VaceJobProcessTests : IDisposable
 
         foreach (var id in ids)
         {
-            var status = await host.Client.WaitForCompletionAsync(id, Patience);
-            Assert.Equal(OrchestrationRuntimeStatus.Completed, status.RuntimeStatus);
-            Assert.True(status.ReadOutputAs<Orchestrations.Workflow.VaceJobResult>()!.Succeeded, id);
+            Assert.True((await host.WaitAsync(id, Patience)).Succeeded, id);
         }
 
         var counters = host.Simulator.State.Counters();
         Assert.Equal(20, counters.TasksCreated);
         Assert.All(counters.TasksByBody.Values, count => Assert.Equal(1, count));
         Assert.True(counters.ConcurrentPeak <= 2, $"peak {counters.ConcurrentPeak}");
+        Assert.Equal(["host-a", "host-b"], await host.PartitionOwnersAsync());
         Assert.False(first.HasExited);
         Assert.False(second.HasExited);
     }

@@ -3,15 +3,14 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Durable;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using VaceFunctions.Local.Engine;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.TestHost;
-using VaceFunctions.Local.Workflow;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
@@ -19,8 +18,9 @@ using VaceFunctions.Orchestrations.Workflow;
 namespace VaceFunctions.Local.Tests.Workflow;
 
 /// <summary>
-/// VACE jobs end to end in one process: the simulator, Azurite, and the embedded runtime with the workflow, each
-/// test on its own hub and containers.
+/// VACE jobs end to end in one process: the simulator, Azurite, and the embedded Durable Task engine with the
+/// workflow, each test on its own task hub and containers. Without a worker it only starts and reads jobs that host
+/// processes run.
 /// </summary>
 internal sealed class WorkflowHost : IAsyncDisposable
 {
@@ -49,7 +49,7 @@ internal sealed class WorkflowHost : IAsyncDisposable
 
     public BlobServiceClient Blobs { get; }
 
-    public DurableClient Client => _host!.Services.GetRequiredService<DurableClient>();
+    public DurableTaskClient Client => _host!.Services.GetRequiredService<DurableTaskClient>();
 
     public IServiceProvider Services => _host!.Services;
 
@@ -69,19 +69,16 @@ internal sealed class WorkflowHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(TestSettings.Workflow(running.BaseUrl, state, output));
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        builder.Configuration["AzureWebJobsStorage"] = storage;
         builder.Services.AddSingleton(new BlobServiceClient(storage));
         builder.Services.AddSingleton(new QueueServiceClient(storage));
         builder.Services.AddVaceOrchestrations();
-        builder.Services.AddEmbeddedDurableRuntime(registry => registry.AddVaceWorkflow());
-        builder.Services.Configure<DurableOptions>(o =>
+        builder.Services.AddEmbeddedEngine(registry => registry.AddVaceWorkflow(), runWorker);
+        builder.Services.Configure<EngineOptions>(o =>
         {
-            o.HubName = hub;
-            o.MaxPollInterval = TimeSpan.FromMilliseconds(100);
+            o.TaskHub = hub;
+            o.MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100);
         });
-        if (!runWorker)
-        {
-            builder.Services.RemoveAll<IHostedService>();
-        }
 
         var host = builder.Build();
         await host.StartAsync();
@@ -105,16 +102,83 @@ internal sealed class WorkflowHost : IAsyncDisposable
         Assert.True(validation.IsValid, string.Join("; ", validation.Errors));
         var options = Services.GetRequiredService<IOptions<WorkflowOptions>>().Value;
         var request = VaceJobRequest.Create(validation.Job!, options);
-        await Client.StartAsync(VaceJobOrchestrator.Name, request.JobId, request);
+        await Client.ScheduleNewOrchestrationInstanceAsync(VaceJobOrchestrator.Name, request, new StartOrchestrationOptions(request.JobId));
         return request.JobId;
     }
 
-    public async Task<VaceJobResult> WaitAsync(string jobId, DurableClient? client = null)
+    public async Task<VaceJobResult> WaitAsync(string jobId, TimeSpan? patience = null)
     {
-        var status = await (client ?? Client).WaitForCompletionAsync(jobId, TimeSpan.FromMinutes(3));
-        Assert.True(status.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{jobId}: {status.RuntimeStatus} {status.Failure?.ErrorMessage}");
+        using var timeout = new CancellationTokenSource(patience ?? TimeSpan.FromMinutes(3));
+        var status = await Client.WaitForInstanceCompletionAsync(jobId, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(status.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{jobId}: {status.RuntimeStatus} {status.FailureDetails?.ErrorMessage}");
         return status.ReadOutputAs<VaceJobResult>()!;
     }
+
+    /// <summary>
+    /// The environment of a <c>vace serve</c> process that runs this host's jobs: the same storage, task hub,
+    /// simulator and containers, its own worker id (keep it across a restart), short visibility timeouts so work
+    /// a killed process held is taken up again within seconds, and queue/inbox names of its own.
+    /// </summary>
+    public Dictionary<string, string?> ProcessSettings(string workerId)
+    {
+        var settings = TestSettings.Workflow(Simulator.BaseUrl, StateContainer, OutputContainer);
+        settings["AzureWebJobsStorage"] = Storage;
+        settings["Durable:TaskHub"] = Hub;
+        settings["Durable:WorkerId"] = workerId;
+        settings["Durable:MaxQueuePollingInterval"] = "00:00:00.100";
+        settings["Durable:WorkItemVisibilityTimeout"] = "00:00:05";
+        settings["Vace:Queue:Name"] = Azurite.UniqueName("jobs");
+        settings["Vace:Inbox:Container"] = Azurite.UniqueName("inbox");
+        settings["Logging:LogLevel:Default"] = "Warning";
+        return settings;
+    }
+
+    /// <summary>Waits until the job shows progress that satisfies <paramref name="reached"/>.</summary>
+    public async Task WaitForProgressAsync(string jobId, Func<VaceJobStatus?, bool> reached)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!reached(await ProgressAsync(jobId)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{jobId} never reached the expected progress; last: {await ProgressAsync(jobId)}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The SHA-256 (hex) of the job's output blob.</summary>
+    public async Task<string> OutputSha256Async(string jobId)
+    {
+        await using var video = await Blobs.GetBlobContainerClient(OutputContainer).GetBlobClient($"{jobId}/output.mp4").OpenReadAsync();
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(video));
+    }
+
+    /// <summary>The workers that own the task hub's control-queue partitions now (the backend's partition table), sorted.</summary>
+    public async Task<string[]> PartitionOwnersAsync()
+    {
+        var partitions = new Azure.Data.Tables.TableClient(Storage, Hub + "Partitions");
+        var owners = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var lease in partitions.QueryAsync<Azure.Data.Tables.TableEntity>())
+            {
+                if (lease.GetString("CurrentOwner") is { Length: > 0 } owner)
+                {
+                    owners.Add(owner);
+                }
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No host has started yet.
+        }
+
+        return [.. owners];
+    }
+
+    /// <summary>The job's progress as its orchestrator last showed it, or null before it showed any.</summary>
+    public async Task<VaceJobStatus?> ProgressAsync(string jobId) =>
+        await Client.GetInstanceAsync(jobId, getInputsAndOutputs: true) is { SerializedCustomStatus: not null } instance
+            ? instance.ReadCustomStatusAs<VaceJobStatus>()
+            : null;
 
     public async ValueTask DisposeAsync()
     {

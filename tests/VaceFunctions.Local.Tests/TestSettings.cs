@@ -1,4 +1,4 @@
-namespace VaceFunctions.Local.TestHost;
+namespace VaceFunctions.Local.Tests;
 
 /// <summary>Configuration for running VACE jobs fast against the simulator, shared by in-process and process tests.</summary>
 public static class TestSettings

@@ -1,7 +1,7 @@
 using Azure.Storage.Queues;
-using VaceFunctions.Local.Durable;
+using VaceFunctions.Local.Intake;
 
-namespace VaceFunctions.Local.Tests.Durable;
+namespace VaceFunctions.Local.Tests.Intake;
 
 public sealed class QueueMessageLeaseTests
 {
