@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
@@ -14,8 +16,9 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Adds what the orchestrator's activities need: the DashScope options (section <c>DashScope</c>) and typed
     /// <see cref="DashScopeClient"/>, the workflow options (section <c>Vace</c>), admission slots, and the HTTP
-    /// client for media, result videos and callbacks, which connects only where <see cref="UrlGuard"/> allows.
-    /// Options are validated at start. The host registers the storage account's <c>BlobServiceClient</c>.
+    /// client for media, result videos and callbacks, which connects only where <see cref="UrlGuard"/> allows. Both
+    /// HTTP clients have a standard resilience pipeline. Options are validated at start. The host registers the
+    /// storage account's <c>BlobServiceClient</c>.
     /// </summary>
     public static IServiceCollection AddVaceOrchestrations(this IServiceCollection services)
     {
@@ -24,12 +27,12 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(DashScopeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddHttpClient<DashScopeClient>((provider, http) =>
+        var dashScope = services.AddHttpClient<DashScopeClient>((provider, http) =>
             {
                 var options = provider.GetRequiredService<IOptions<DashScopeOptions>>().Value;
                 http.BaseAddress = options.EffectiveBaseUrl;
 
-                // Each attempt has its own timeout (DashScopeOptions.RequestTimeout) inside the retry pipeline.
+                // The resilience pipeline times each attempt (DashScopeOptions.RequestTimeout) and the whole call.
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
@@ -40,6 +43,11 @@ public static class ServiceCollectionExtensions
                 // A redirect would carry the Bearer key to another address.
                 AllowAutoRedirect = false,
             });
+        dashScope.AddStandardResilienceHandler().Configure((resilience, provider) => DashScopeClient.ConfigureResilience(
+            resilience, provider.GetRequiredService<IOptions<DashScopeOptions>>().Value, provider.GetRequiredService<ILogger<DashScopeClient>>()));
+
+        // Inside the pipeline, so that each attempt reads its answer whole.
+        dashScope.AddHttpMessageHandler(() => new DashScopeBufferingHandler());
         services.AddOptions<WorkflowOptions>()
             .BindConfiguration(WorkflowOptions.SectionName)
             .ValidateDataAnnotations()
@@ -53,7 +61,27 @@ public static class ServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(15),
                 MaxAutomaticRedirections = 5,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+            })
+            .AddStandardResilienceHandler(ConfigureMediaResilience);
         return services;
+    }
+
+    /// <summary>
+    /// The media client's pipeline: GETs (probes, result downloads) are retried on the standard transient failures,
+    /// except an address <see cref="UrlGuard"/> refused; the callback POST is sent once (the orchestrator retries
+    /// the activity). The timeouts bound the wait for response headers: bodies are read after the pipeline has
+    /// returned (probes and downloads stream them), so a long download is not cut, and the callback receiver gets
+    /// minutes to answer. One breaker for every host would let a failing callback receiver block downloads, so
+    /// none breaks.
+    /// </summary>
+    private static void ConfigureMediaResilience(HttpStandardResilienceOptions resilience)
+    {
+        resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
+        resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(10);
+        resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(4);
+        resilience.CircuitBreaker.ShouldHandle = _ => ValueTask.FromResult(false);
+        resilience.Retry.DisableForUnsafeHttpMethods();
+        var transient = resilience.Retry.ShouldHandle;
+        resilience.Retry.ShouldHandle = args => args.Outcome.Exception is { } ex && UrlGuard.IsRefusal(ex) ? ValueTask.FromResult(false) : transient(args);
     }
 }

@@ -27,6 +27,12 @@ public static class DashScopeErrorCodes
     /// <summary>No complete answer arrived in time, or the connection broke after the request was sent.</summary>
     public const string NoResponse = "NoResponse";
 
+    /// <summary>
+    /// This client did not send the request: its circuit breaker is open after many failures, or too many calls
+    /// are in flight. Nothing reached the service.
+    /// </summary>
+    public const string NotSent = "NotSent";
+
     /// <summary>An answer arrived that is not the documented shape.</summary>
     public const string InvalidResponse = "InvalidResponse";
 }

@@ -41,7 +41,10 @@ public sealed class DashScopeException : Exception
     /// <summary>The service's request id, for support cases.</summary>
     public string? RequestId { get; }
 
-    /// <summary>True when the same call may succeed later (throttling, 5xx, transport failures).</summary>
+    /// <summary>
+    /// True when the same call may succeed later (throttling, 408, 5xx, transport failures, a call the client's
+    /// circuit breaker held back) and repeating it cannot create a second task.
+    /// </summary>
     public bool IsRetryable { get; }
 
     /// <summary>

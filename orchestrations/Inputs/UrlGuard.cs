@@ -59,6 +59,20 @@ public sealed class UrlGuard(IOptions<WorkflowOptions> options)
         }
     }
 
+    /// <summary>True for the failure of a request whose connection this guard refused: it stays refused.</summary>
+    public static bool IsRefusal(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is HttpRequestException { StatusCode: HttpStatusCode.Forbidden })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsPrivateV4(byte[] b) =>
         b[0] == 10
         || b[0] == 0

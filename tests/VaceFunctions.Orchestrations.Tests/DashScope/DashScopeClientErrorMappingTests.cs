@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 
 namespace VaceFunctions.Orchestrations.Tests.DashScope;
@@ -108,11 +106,7 @@ public class DashScopeClientErrorMappingTests
         Assert.Equal("/api/v1/tasks/t%2F..%2Fx", get.Path);
     }
 
-    private static DashScopeClient Client(StubHandler handler) => new(
-        new HttpClient(handler) { BaseAddress = new Uri("https://dashscope.example/") },
-        Options.Create(new DashScopeOptions { ApiKey = "sk-unit", MaxRetries = 1, RetryDelay = TimeSpan.Zero }),
-        NullLogger<DashScopeClient>.Instance,
-        TimeProvider.System);
+    private static DashScopeClient Client(StubHandler handler) => StubbedDashScope.Client(handler);
 
     private sealed record SeenRequest(string Path, string? Authorization, string? AsyncHeader, string? Body);
 

@@ -1,18 +1,75 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Polly.Timeout;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.Inputs;
 
 namespace VaceFunctions.Orchestrations.Tests.Inputs;
 
-/// <summary>The media HTTP client, as registered, refuses internal addresses at connect time unless allowed.</summary>
+/// <summary>
+/// The media HTTP client, as registered: it refuses internal addresses at connect time unless allowed, retries GETs
+/// but not the callback POST, and its timeouts never cut a body being streamed.
+/// </summary>
 public sealed class MediaHttpClientTests : IAsyncLifetime
 {
+    /// <summary>The name of the media client's standard resilience options.</summary>
+    private const string ResilienceOptionsName = ProbeInputsActivity.HttpClientName + "-standard";
+
     private RunningSimulator _simulator = null!;
+    private WebApplication _origin = null!;
+    private int _hits;
 
-    public async Task InitializeAsync() => _simulator = await SimulatorHost.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        _origin = builder.Build();
+        _origin.MapGet("/flaky", (HttpResponse response) =>
+        {
+            if (Interlocked.Increment(ref _hits) > 1)
+            {
+                return Results.Ok();
+            }
 
-    public async Task DisposeAsync() => await _simulator.DisposeAsync();
+            response.Headers.RetryAfter = "0";
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        });
+        _origin.MapPost("/hook", () =>
+        {
+            Interlocked.Increment(ref _hits);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        });
+        _origin.MapGet("/slow", async (HttpContext context) =>
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            for (var i = 0; i < 6; i++)
+            {
+                await context.Response.Body.WriteAsync(new byte[1024], context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(200, context.RequestAborted);
+            }
+        });
+        _origin.MapGet("/late", async (HttpContext context) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+            return Results.Ok();
+        });
+        await _origin.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _origin.DisposeAsync();
+        await _simulator.DisposeAsync();
+    }
 
     [Theory]
     [InlineData("127.0.0.1")]
@@ -38,13 +95,83 @@ public sealed class MediaHttpClientTests : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode);
     }
 
-    private static ServiceProvider Services(bool allowLoopback) => new ServiceCollection()
-        .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    [Fact]
+    public async Task Get_RefusedAddress_IsTriedOnce()
+    {
+        var attempts = 0;
+        using var services = Services(allowLoopback: false, s => s.AddHttpClient(ProbeInputsActivity.HttpClientName)
+            .AddHttpMessageHandler(() => new CountingHandler(() => Interlocked.Increment(ref attempts))));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => Client(services).GetAsync(new Uri(_simulator.BaseUrl, "media/sample-image.png")));
+
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task Get_TransientServerError_IsRetried()
+    {
+        using var services = Services(allowLoopback: true);
+
+        using var response = await Client(services).GetAsync(Origin("flaky"));
+
+        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, _hits));
+    }
+
+    [Fact]
+    public async Task Post_ServerError_IsSentOnce()
+    {
+        using var services = Services(allowLoopback: true);
+
+        using var response = await Client(services).PostAsync(Origin("hook"), new StringContent("{}"));
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, 1), (response.StatusCode, _hits));
+    }
+
+    [Fact]
+    public async Task Get_BodyStreamedLongerThanTheTimeouts_IsReadWhole()
+    {
+        using var services = Services(allowLoopback: true, s => s.Configure<HttpStandardResilienceOptions>(ResilienceOptionsName, o =>
         {
-            ["DashScope:ApiKey"] = "k",
-            ["Vace:AllowLoopbackUrls"] = allowLoopback ? "true" : "false",
-        }).Build())
-        .AddLogging()
-        .AddVaceOrchestrations()
-        .BuildServiceProvider();
+            o.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(300);
+            o.TotalRequestTimeout.Timeout = TimeSpan.FromMilliseconds(600);
+            o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(1);
+            o.Retry.Delay = TimeSpan.FromMilliseconds(10);
+        }));
+        var http = Client(services);
+
+        using var response = await http.GetAsync(Origin("slow"), HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(6 * 1024, body.Length);
+        await Assert.ThrowsAsync<TimeoutRejectedException>(() => http.GetAsync(Origin("late")));
+    }
+
+    private Uri Origin(string path) => new(new Uri(_origin.Urls.First()), path);
+
+    private static HttpClient Client(ServiceProvider services) =>
+        services.GetRequiredService<IHttpClientFactory>().CreateClient(ProbeInputsActivity.HttpClientName);
+
+    private static ServiceProvider Services(bool allowLoopback, Action<IServiceCollection>? configure = null)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["DashScope:ApiKey"] = "k",
+                ["Vace:AllowLoopbackUrls"] = allowLoopback ? "true" : "false",
+            }).Build())
+            .AddLogging()
+            .AddVaceOrchestrations();
+        configure?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Counts the attempts that pass it, inside the resilience pipeline.</summary>
+    private sealed class CountingHandler(Action count) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            count();
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }
