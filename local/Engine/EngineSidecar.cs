@@ -60,18 +60,20 @@ public sealed partial class EngineSidecar(EngineEndpoint endpoint, IOptions<Engi
     {
         if (_app is { } app)
         {
+            _app = null;
             await app.StopAsync(cancellationToken);
+            await app.DisposeAsync();
         }
     }
 
+    /// <summary>
+    /// Stops the engine if the host was disposed without being stopped: a backend left running would keep its
+    /// partition leases and take messages that nobody processes.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_app is { } app)
-        {
-            await app.DisposeAsync();
-            _app = null;
-        }
-
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await StopAsync(timeout.Token);
         File.Delete(endpoint.SocketPath);
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 
-
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>Asks once for a task slot; the orchestrator waits on a durable timer and asks again until granted.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 
-
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>Gives back a job's task slot (or its place in line).</summary>

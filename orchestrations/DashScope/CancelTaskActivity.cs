@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 
-
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>Cancels a task if it is still PENDING; false when the service refuses (it is already running or done).</summary>

@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 
-
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown.</summary>

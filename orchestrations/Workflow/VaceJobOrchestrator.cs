@@ -259,7 +259,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var timer = context.CreateTimer(fireAt, timerCancel.Token);
             if (await Task.WhenAny(timer, _cancel) == _cancel)
             {
-                await timerCancel.CancelAsync();
+                // Synchronously, on the orchestrator's own thread: CancelAsync would run the engine's callbacks on the
+                // thread pool and wait for them, which deadlocks the episode.
+#pragma warning disable CA1849
+                timerCancel.Cancel();
+#pragma warning restore CA1849
                 return _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request";
             }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
@@ -87,9 +88,12 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
         var done = await WaitDoneAsync("http-cancel");
 
-        Assert.Equal("Terminated", done["runtimeStatus"]!.GetValue<string>());
+        // A cancel is a request the orchestrator answers at its next wait: the job completes, as Canceled, with its manifest.
+        Assert.Equal("Completed", done["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(VaceJobErrorCodes.Canceled, done["result"]!["errorCode"]!.GetValue<string>());
+        Assert.Equal("http-cancel/result.json", done["result"]!["manifestBlob"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
-        var listed = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Terminated")).Content.ReadAsStringAsync())!.AsArray();
+        var listed = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Completed&top=1000")).Content.ReadAsStringAsync())!.AsArray();
         Assert.Contains(listed, j => j!["id"]!.GetValue<string>() == "http-cancel");
     }
 
@@ -172,12 +176,13 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         while (true)
         {
             var response = await host.SendAsync(HttpMethod.Get, $"api/jobs/{id}");
+            var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.OK)
             {
-                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                return JsonNode.Parse(body)!;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{id} not done");
+            Assert.True(DateTime.UtcNow < deadline, $"{id} not done: {body}");
             await Task.Delay(100);
         }
     }
