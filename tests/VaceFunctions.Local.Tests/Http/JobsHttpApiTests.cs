@@ -1,6 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
@@ -98,6 +100,67 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     }
 
     [Fact]
+    public async Task PostJob_SameIdWhileRunning_StartsNothingAndLeavesTheRunningJobAsItWas()
+    {
+        host.Simulator.State.Faults = new SimulatorFaults { StuckInRunning = true };
+        var first = host.Sample("video_extension", "http-dup-running");
+        first["input"]!["prompt"] = "The first dog, skateboarding.";
+        await host.SendAsync(HttpMethod.Post, "api/jobs", first.ToJsonString());
+        await WaitForPhaseAsync("http-dup-running", "Generating");
+        host.Simulator.State.Faults = new SimulatorFaults();
+
+        var second = host.Sample("video_extension", "http-dup-running");
+        second["input"]!["prompt"] = "A different dog, surfing.";
+        var again = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Post, "api/jobs", second.ToJsonString())).Content.ReadAsStringAsync())!;
+        var instance = (await Client.GetInstanceAsync("http-dup-running", getInputsAndOutputs: true))!;
+        await host.SendAsync(HttpMethod.Post, "api/jobs/http-dup-running/cancel");
+        await WaitDoneAsync("http-dup-running");
+
+        Assert.False(again["created"]!.GetValue<bool>());
+        Assert.Equal(OrchestrationRuntimeStatus.Running, instance.RuntimeStatus);
+        Assert.Contains("The first dog", instance.ReadInputAs<VaceJobRequest>()!.RequestJson, StringComparison.Ordinal);
+        Assert.Equal(VaceJobPhase.Generating, instance.ReadCustomStatusAs<VaceJobStatus>()!.Phase);
+    }
+
+    [Fact]
+    public async Task Purge_FinishedJob_RemovesItsInstanceAndHistory()
+    {
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-purge").ToJsonString());
+        await WaitDoneAsync("http-purge");
+
+        var purged = await Client.PurgeInstanceAsync("http-purge");
+
+        Assert.Equal(1, purged.PurgedInstanceCount);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/http-purge")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListJobs_ComesInPages_FollowingTheContinuationToken()
+    {
+        foreach (var id in new[] { "http-page-1", "http-page-2" })
+        {
+            await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", id).ToJsonString());
+            await WaitDoneAsync(id);
+        }
+
+        var seen = new List<string>();
+        string? token = null;
+        do
+        {
+            var response = await host.SendAsync(HttpMethod.Get, "api/jobs?status=Completed&top=1" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
+            var page = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+            Assert.True(page.Count <= 1, $"a page of {page.Count}");
+            seen.AddRange(page.Select(j => j!["id"]!.GetValue<string>()));
+            token = response.Headers.TryGetValues("X-Continuation-Token", out var values) ? values.Single() : null;
+        }
+        while (token is not null && seen.Count < 100);
+
+        Assert.Contains("http-page-1", seen);
+        Assert.Contains("http-page-2", seen);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
     public async Task OpenApiDocument_IsServed()
     {
         var document = JsonNode.Parse(await host.Http.GetStringAsync("openapi/v1.json"))!;
@@ -169,6 +232,8 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Equal("SUCCEEDED", task["output"]!["task_status"]!.GetValue<string>());
         Assert.NotNull(task["output"]!["video_url"]);
     }
+
+    private DurableTaskClient Client => host.Host.Services.GetRequiredService<DurableTaskClient>();
 
     private async Task<JsonNode> WaitDoneAsync(string id)
     {
