@@ -5,7 +5,7 @@ using VaceFunctions.Local.Hosting;
 namespace VaceFunctions.Local.Cli;
 
 /// <summary>
-/// <c>vace serve</c>: runs the host — durable runtime, job queue and HTTP API — until Ctrl+C, on
+/// <c>vace serve</c>: runs the host — Durable Task engine, job queue, blob inbox and HTTP API — until Ctrl+C, on
 /// http://127.0.0.1:7071 like <c>func start</c>. Starts Azurite (data in ./.azurite) when no storage is configured
 /// and none runs on the default ports, and the simulator when no DashScope key is configured.
 /// </summary>
@@ -14,7 +14,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where the HTTP API listens.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
-        var command = new Command("serve", "Run the host: durable runtime, job queue and HTTP API, until Ctrl+C.") { urls };
+        var command = new Command("serve", "Run the host: Durable Task engine, job queue, blob inbox and HTTP API, until Ctrl+C.") { urls };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var console = parseResult.InvocationConfiguration.Output;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 namespace VaceFunctions.Local.Hosting;
 
 /// <summary>
-/// The embedded host: the durable runtime with the VACE workflow, the queue listener and the HTTP API (with its
+/// The embedded host: Microsoft's Durable Task engine with the VACE workflow, the queue listener and the HTTP API (with its
 /// OpenAPI document at <c>/openapi/v1.json</c>), in one ASP.NET Core application. Configuration: local.settings.json <c>Values</c>, then environment variables,
 /// then the command line, then the overrides given to <see cref="Build"/>.
 /// </summary>

@@ -10,7 +10,7 @@ using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Tests.Workflow;
 
-/// <summary>VACE jobs through the embedded runtime, on Azurite, against the simulator.</summary>
+/// <summary>VACE jobs through the embedded Durable Task engine, on Azurite, against the simulator.</summary>
 public sealed class VaceJobEndToEndTests
 {
     private static readonly string SampleSha256 = Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span));
