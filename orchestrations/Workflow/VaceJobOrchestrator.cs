@@ -259,7 +259,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var timer = context.CreateTimer(fireAt, timerCancel.Token);
             if (await Task.WhenAny(timer, _cancel) == _cancel)
             {
-                await timerCancel.CancelAsync();
+                // Synchronously: CancelAsync would resume the orchestrator on the thread pool, outside its episode,
+                // and the engine would take the episode as having nothing more to do — the job would hang.
+                timerCancel.Cancel();
                 return _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request";
             }
 
