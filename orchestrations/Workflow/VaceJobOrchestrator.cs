@@ -23,8 +23,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// <summary>The external event that asks a job to stop; its data is the reason (optional).</summary>
     public const string CancelEvent = "Cancel";
 
-    /// <summary>For steps that fail only through passing trouble (storage, network).</summary>
-    internal static readonly RetryPolicy TransientRetry = new(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1));
+    /// <summary>
+    /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
+    /// <see cref="VaceJobRequest.StepRetryInterval"/> and doubling up to 1 min (2, 4, 8, 16 s by default).
+    /// </summary>
+    internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1));
 
     /// <summary>Submissions the service refused for now (throttling recovers within about a minute): attempts and their spacing.</summary>
     internal const int SubmitAttempts = 8;
@@ -32,8 +35,6 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     internal static readonly TimeSpan SubmitFirstRetry = TimeSpan.FromSeconds(5);
 
     internal static readonly TimeSpan SubmitMaxRetry = TimeSpan.FromMinutes(1);
-
-    private static readonly TaskOptions Transient = TaskOptions.FromRetryPolicy(TransientRetry);
 
     public override async Task<VaceJobResult> RunAsync(TaskOrchestrationContext context, VaceJobRequest input)
     {
@@ -65,6 +66,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
         private readonly Dictionary<string, PhaseTiming> _phases = [];
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
+        private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private VaceJobStatus _status = new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
         private bool _holdsSlot;
         private string? _phase;
@@ -126,7 +128,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             while (true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), Transient);
+                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), _transient);
                 if (grant.Granted)
                 {
                     _holdsSlot = true;
@@ -161,7 +163,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var (task, canceledBecause) = await PollUntilEndAsync(taskId);
             if (canceledBecause is not null)
             {
-                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
+                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
                 await ReleaseSlotAsync();
                 return Failure(VaceJobErrorCodes.Canceled,
                     $"{canceledBecause}{(canceled ? "; the task was canceled" : $"; the task was already {task?.Status.ToWire() ?? "PENDING"} and could not be canceled")}.", task);
@@ -181,14 +183,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 case DashScopeTaskStatus.Succeeded:
                     return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
                 default:
-                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
+                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
                     return Failure(VaceJobErrorCodes.Timeout,
                         $"The task was still {task.Status.ToWire()} after {job.MaxWait}{(canceled ? "; it was canceled" : "")}.", task);
             }
 
             BeginPhase(VaceJobPhase.Copying);
             var copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
-                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), Transient);
+                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), _transient);
             if (copy.ExpiredReason is { } expired)
             {
                 return Failure(VaceJobErrorCodes.OutputExpired, expired, task);
@@ -215,7 +217,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             for (var attempt = 1; ; attempt++)
             {
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), Transient);
+                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), _transient);
                 if (!submitted.Retryable || attempt >= SubmitAttempts)
                 {
                     return submitted;
@@ -241,7 +243,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 delay = NextPollDelay(delay, job);
-                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, Transient);
+                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
                 Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = polls, LastPolledAt = context.CurrentUtcDateTime });
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
@@ -272,7 +274,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             if (_holdsSlot)
             {
-                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, Transient);
+                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, _transient);
                 _holdsSlot = false;
             }
         }
@@ -291,7 +293,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             try
             {
                 await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), Transient);
+                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), _transient);
                 return manifest.Result;
             }
             catch (TaskFailedException ex)
@@ -312,7 +314,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 var body = WorkflowJson.Serialize(result);
                 await context.CallActivityAsync<int>(
-                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), Transient);
+                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), _transient);
                 return result;
             }
             catch (TaskFailedException ex)
@@ -328,7 +330,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             try
             {
-                return await context.CallActivityAsync<T>(name, input, Transient);
+                return await context.CallActivityAsync<T>(name, input, _transient);
             }
             catch (TaskFailedException ex)
             {

@@ -152,6 +152,14 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public void TransientRetry_ByDefault_TriesFiveTimesWaiting2_4_8_16Seconds()
+    {
+        var policy = VaceJobOrchestrator.TransientRetry(Request("video_edit"));
+
+        Assert.Equal((5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1)), (policy.MaxNumberOfAttempts, policy.FirstRetryInterval, policy.BackoffCoefficient, policy.MaxRetryInterval));
+    }
+
+    [Fact]
     public void SubmitDelay_WithoutRetryAfter_DoublesFromFiveSecondsUpToAMinute_AndHonorsRetryAfter()
     {
         Assert.Equal([5, 10, 20, 40, 60, 60, 60], Enumerable.Range(1, VaceJobOrchestrator.SubmitAttempts - 1).Select(a => VaceJobOrchestrator.SubmitDelay(a, null).TotalSeconds));
@@ -229,6 +237,7 @@ public class VaceJobOrchestratorTests
 
         Assert.True((await workflow.RunAsync(job)).Succeeded);
         Assert.Equal(2, workflow.CallCount(CopyOutputActivity.Name));
+        AssertWaitedAtLeast([job.StepRetryInterval.TotalMilliseconds], workflow.Calls.Where(c => c.Name == CopyOutputActivity.Name));
     }
 
     [Theory]
@@ -289,7 +298,7 @@ public class VaceJobOrchestratorTests
 
         Assert.True(result.Succeeded);
         Assert.Contains(result.Warnings, w => w.Code == "callback_failed");
-        Assert.Equal(VaceJobOrchestrator.TransientRetry.MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
     }
 
     [Fact]
@@ -302,7 +311,7 @@ public class VaceJobOrchestratorTests
 
         Assert.Equal(VaceJobErrorCodes.StepFailed, result.ErrorCode);
         Assert.Contains("AcquireSlot kept failing: storage unreachable", result.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(VaceJobOrchestrator.TransientRetry.MaxNumberOfAttempts, workflow.CallCount(AcquireSlotActivity.Name));
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(AcquireSlotActivity.Name));
     }
 
     [Fact]
@@ -346,12 +355,16 @@ public class VaceJobOrchestratorTests
         return VaceJobRequest.Create(job, new WorkflowOptions(), probe);
     }
 
-    /// <summary>A job whose waits are a hundredth of the defaults (polls 50, 100, 150 ms; slots 50, 100, 200 ms).</summary>
+    /// <summary>
+    /// A job whose waits are a hundredth of the defaults: polls after 50, 100, 150 ms; slot asks after 50, 100, 200 ms;
+    /// failed steps retried after 20, 40, 80, 160 ms.
+    /// </summary>
     private static VaceJobRequest Fast(VaceJobRequest job) => job with
     {
         InitialPollInterval = TimeSpan.FromMilliseconds(50),
         PollInterval = TimeSpan.FromMilliseconds(150),
         SlotRetryInterval = TimeSpan.FromMilliseconds(50),
+        StepRetryInterval = TimeSpan.FromMilliseconds(20),
         MaxWait = TimeSpan.FromSeconds(30),
     };
 
