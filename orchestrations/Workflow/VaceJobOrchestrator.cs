@@ -68,6 +68,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private VaceJobStatus _status = new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
+
+        /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
         private bool _holdsSlot;
         private string? _phase;
         private DateTime _phaseStarted;
@@ -129,9 +131,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
                     AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), _transient);
+
+                // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
+                // or the jobs behind it wait until the place goes stale (2 min or more).
+                _holdsSlot = true;
                 if (grant.Granted)
                 {
-                    _holdsSlot = true;
                     Show(_status with { SlotAcquiredAt = context.CurrentUtcDateTime, QueuePosition = null });
                     break;
                 }

@@ -136,7 +136,7 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
-    public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmitting()
+    public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmittingAndLeavesTheLine()
     {
         // Asks at once, after 0.4 and 0.8 s, then at the deadline (1.75 s) rather than 1.6 s after the third ask.
         var job = Fast(Request("video_edit")) with { SlotRetryInterval = TimeSpan.FromMilliseconds(400), MaxWait = TimeSpan.FromMilliseconds(1750) };
@@ -147,6 +147,7 @@ public class VaceJobOrchestratorTests
         Assert.Equal(VaceJobErrorCodes.Timeout, result.ErrorCode);
         Assert.Equal(4, workflow.CallCount(AcquireSlotActivity.Name));
         Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal([job.JobId], workflow.InputsOf<string>(ReleaseSlotActivity.Name));
         Assert.Contains(workflow.Statuses, s => s.QueuePosition == 3);
         AssertEndedAtTheDeadline(DeadlineOf(workflow, job), ManifestOf(workflow).Phases[nameof(VaceJobPhase.WaitingForSlot)].Ended);
     }
@@ -272,7 +273,7 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
-    public async Task Run_CancelEventWhileWaitingForASlot_EndsCanceledWithoutSubmitting()
+    public async Task Run_CancelEventWhileWaitingForASlot_EndsCanceledWithoutSubmittingAndLeavesTheLine()
     {
         var job = Fast(Request("video_edit"));
         await using var workflow = Happy().On(AcquireSlotActivity.Name, () => new SlotGrant(false, 2, null));
@@ -284,6 +285,7 @@ public class VaceJobOrchestratorTests
 
         Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled by request"), (result.ErrorCode, result.ErrorMessage));
         Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal([job.JobId], workflow.InputsOf<string>(ReleaseSlotActivity.Name));
         Assert.Equal(0, workflow.CallCount(CancelTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }
