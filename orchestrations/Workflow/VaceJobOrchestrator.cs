@@ -275,12 +275,25 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             return null;
         }
 
+        /// <summary>
+        /// Gives back the slot or the place in line. If storage keeps failing, the job goes on: the slot expires with
+        /// its lease, and failing here would end the orchestration with an exception and leave the video uncopied.
+        /// </summary>
         private async Task ReleaseSlotAsync()
         {
-            if (_holdsSlot)
+            if (!_holdsSlot)
+            {
+                return;
+            }
+
+            _holdsSlot = false;
+            try
             {
                 await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, _transient);
-                _holdsSlot = false;
+            }
+            catch (TaskFailedException ex)
+            {
+                Log.SlotNotReleased(_log, job.JobId, ex.FailureDetails.ErrorMessage);
             }
         }
 
@@ -403,5 +416,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Job {JobId} failed: {ErrorCode}")]
         public static partial void Failed(ILogger logger, string jobId, string errorCode);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Job {JobId} could not give back its task slot, which expires with its lease: {Error}")]
+        public static partial void SlotNotReleased(ILogger logger, string jobId, string error);
     }
 }

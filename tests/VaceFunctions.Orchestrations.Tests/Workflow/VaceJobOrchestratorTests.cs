@@ -317,6 +317,19 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_SlotCannotBeGivenBack_StillCopiesTheVideoAndEndsWithAResult()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(ReleaseSlotActivity.Name, () => throw new IOException("storage unreachable"));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
     public void Request_FromAJob_CarriesTheSettingsAndTheMediaToProbe()
     {
         var job = Request("image_reference");
