@@ -200,6 +200,24 @@ public class VaceJobOrchestratorTests
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
+    [Fact]
+    public async Task Run_CancelEventWhileWaitingOutThrottling_EndsCanceledAndReleasesTheSlot()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => Throttled("Throttling") with { RetryAfter = TimeSpan.FromSeconds(30) });
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(SubmitTaskActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "not needed any more");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled: not needed any more"), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(1, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
     [Theory]
     [InlineData("InvalidParameter")]
     [InlineData(VaceJobErrorCodes.AmbiguousSubmit)]
@@ -252,18 +270,20 @@ public class VaceJobOrchestratorTests
         Assert.Equal(code, (await workflow.RunAsync(job)).ErrorCode);
     }
 
-    [Fact]
-    public async Task Run_CancelEventWhilePolling_CancelsTheTaskReleasesTheSlotAndCopiesNothing()
+    [Theory]
+    [InlineData(true, "Canceled: the user changed their mind; the task was canceled.")]
+    [InlineData(false, "Canceled: the user changed their mind; the task was already RUNNING and could not be canceled.")]
+    public async Task Run_CancelEventWhilePolling_CancelsTheTaskReleasesTheSlotAndCopiesNothing(bool taskCanceled, string message)
     {
         var job = Fast(Request("video_edit"));
-        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => true);
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => taskCanceled);
 
         await workflow.StartAsync(job);
         await workflow.WhenCalledAsync(PollTaskActivity.Name, 2);
         await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "the user changed their mind");
         var result = await workflow.CompletionAsync(job.JobId);
 
-        Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled: the user changed their mind; the task was canceled."), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal((VaceJobErrorCodes.Canceled, message), (result.ErrorCode, result.ErrorMessage));
         Assert.Equal(("task-1", "RUNNING"), (result.TaskId, result.TaskStatus));
         Assert.Equal(["task-1"], workflow.InputsOf<string>(CancelTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
