@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -94,7 +96,20 @@ internal sealed class ScriptedWorkflow : IAsyncDisposable
     public async Task StartAsync(VaceJobRequest job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        _host = await DurableTaskTestHost.StartAsync(Register, new DurableTaskTestHostOptions { ConfigureServices = services => services.UseWorkflowJson() });
+
+        // Left to itself the test host draws its port from 30000-40000, where the system also places outgoing
+        // connections: take a port the system says is free, and another if it was taken meanwhile.
+        for (var attempt = 1; _host is null; attempt++)
+        {
+            try
+            {
+                _host = await DurableTaskTestHost.StartAsync(Register, new DurableTaskTestHostOptions { Port = FreePort(), ConfigureServices = services => services.UseWorkflowJson() });
+            }
+            catch (IOException) when (attempt < 3)
+            {
+            }
+        }
+
         await Client.ScheduleNewOrchestrationInstanceAsync(VaceJobOrchestrator.Name, job, new StartOrchestrationOptions(job.JobId));
     }
 
@@ -114,6 +129,13 @@ internal sealed class ScriptedWorkflow : IAsyncDisposable
         {
             await _host.DisposeAsync();
         }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Register(DurableTaskRegistry registry)
