@@ -23,8 +23,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// <summary>The external event that asks a job to stop; its data is the reason (optional).</summary>
     public const string CancelEvent = "Cancel";
 
-    /// <summary>For steps that fail only through passing trouble (storage, network).</summary>
-    internal static readonly RetryPolicy TransientRetry = new(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1));
+    /// <summary>
+    /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
+    /// <see cref="VaceJobRequest.StepRetryInterval"/> and doubling up to 1 min (2, 4, 8, 16 s by default).
+    /// </summary>
+    internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1));
 
     /// <summary>Submissions the service refused for now (throttling recovers within about a minute): attempts and their spacing.</summary>
     internal const int SubmitAttempts = 8;
@@ -32,8 +35,6 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     internal static readonly TimeSpan SubmitFirstRetry = TimeSpan.FromSeconds(5);
 
     internal static readonly TimeSpan SubmitMaxRetry = TimeSpan.FromMinutes(1);
-
-    private static readonly TaskOptions Transient = TaskOptions.FromRetryPolicy(TransientRetry);
 
     public override async Task<VaceJobResult> RunAsync(TaskOrchestrationContext context, VaceJobRequest input)
     {
@@ -65,7 +66,10 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
         private readonly Dictionary<string, PhaseTiming> _phases = [];
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
+        private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private VaceJobStatus _status = new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
+
+        /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
         private bool _holdsSlot;
         private string? _phase;
         private DateTime _phaseStarted;
@@ -126,10 +130,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             while (true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), Transient);
+                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), _transient);
+
+                // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
+                // or the jobs behind it wait until the place goes stale (2 min or more).
+                _holdsSlot = true;
                 if (grant.Granted)
                 {
-                    _holdsSlot = true;
                     Show(_status with { SlotAcquiredAt = context.CurrentUtcDateTime, QueuePosition = null });
                     break;
                 }
@@ -161,7 +168,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var (task, canceledBecause) = await PollUntilEndAsync(taskId);
             if (canceledBecause is not null)
             {
-                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
+                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
                 await ReleaseSlotAsync();
                 return Failure(VaceJobErrorCodes.Canceled,
                     $"{canceledBecause}{(canceled ? "; the task was canceled" : $"; the task was already {task?.Status.ToWire() ?? "PENDING"} and could not be canceled")}.", task);
@@ -181,14 +188,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 case DashScopeTaskStatus.Succeeded:
                     return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
                 default:
-                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, Transient);
+                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
                     return Failure(VaceJobErrorCodes.Timeout,
                         $"The task was still {task.Status.ToWire()} after {job.MaxWait}{(canceled ? "; it was canceled" : "")}.", task);
             }
 
             BeginPhase(VaceJobPhase.Copying);
             var copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
-                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), Transient);
+                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), _transient);
             if (copy.ExpiredReason is { } expired)
             {
                 return Failure(VaceJobErrorCodes.OutputExpired, expired, task);
@@ -215,7 +222,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             for (var attempt = 1; ; attempt++)
             {
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), Transient);
+                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), _transient);
                 if (!submitted.Retryable || attempt >= SubmitAttempts)
                 {
                     return submitted;
@@ -241,7 +248,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 delay = NextPollDelay(delay, job);
-                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, Transient);
+                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
                 Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = polls, LastPolledAt = context.CurrentUtcDateTime });
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
@@ -259,23 +266,34 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var timer = context.CreateTimer(fireAt, timerCancel.Token);
             if (await Task.WhenAny(timer, _cancel) == _cancel)
             {
-                // Synchronously, on the orchestrator's own thread: CancelAsync would run the engine's callbacks on the
-                // thread pool and wait for them, which deadlocks the episode.
-#pragma warning disable CA1849
+                // Synchronously: CancelAsync would resume the orchestrator on the thread pool, outside its episode,
+                // and the engine would take the episode as having nothing more to do — the job would hang.
                 timerCancel.Cancel();
-#pragma warning restore CA1849
                 return _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request";
             }
 
             return null;
         }
 
+        /// <summary>
+        /// Gives back the slot or the place in line. If storage keeps failing, the job goes on: the slot expires with
+        /// its lease, and failing here would end the orchestration with an exception and leave the video uncopied.
+        /// </summary>
         private async Task ReleaseSlotAsync()
         {
-            if (_holdsSlot)
+            if (!_holdsSlot)
             {
-                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, Transient);
-                _holdsSlot = false;
+                return;
+            }
+
+            _holdsSlot = false;
+            try
+            {
+                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, _transient);
+            }
+            catch (TaskFailedException ex)
+            {
+                Log.SlotNotReleased(_log, job.JobId, ex.FailureDetails.ErrorMessage);
             }
         }
 
@@ -293,7 +311,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             try
             {
                 await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), Transient);
+                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), _transient);
                 return manifest.Result;
             }
             catch (TaskFailedException ex)
@@ -314,7 +332,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 var body = WorkflowJson.Serialize(result);
                 await context.CallActivityAsync<int>(
-                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), Transient);
+                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), _transient);
                 return result;
             }
             catch (TaskFailedException ex)
@@ -330,7 +348,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             try
             {
-                return await context.CallActivityAsync<T>(name, input, Transient);
+                return await context.CallActivityAsync<T>(name, input, _transient);
             }
             catch (TaskFailedException ex)
             {
@@ -398,5 +416,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Job {JobId} failed: {ErrorCode}")]
         public static partial void Failed(ILogger logger, string jobId, string errorCode);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Job {JobId} could not give back its task slot, which expires with its lease: {Error}")]
+        public static partial void SlotNotReleased(ILogger logger, string jobId, string error);
     }
 }

@@ -40,6 +40,12 @@ public sealed record VaceJobRequest
     public TimeSpan SlotRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The first wait before a step that failed through passing trouble (storage, network) is tried again; it doubles
+    /// up to 1 min, over 5 attempts in all.
+    /// </summary>
+    public TimeSpan StepRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Builds the orchestration input of a validated job. Input media are probed when <paramref name="probeInputs"/>
     /// says so, else when the job's <c>probe_inputs</c> does, else by the configured default.
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
@@ -8,19 +7,31 @@ using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Tests.Workflow;
 
-/// <summary>Every branch of the orchestrator, with a scripted context.</summary>
+/// <summary>
+/// Every branch of the orchestrator, run for real on the in-memory Durable Task engine against scripted activities.
+/// Timers run in real time, so jobs here wait tens of milliseconds where the defaults wait seconds; the schedules
+/// themselves are checked on the pure functions with the defaults.
+/// </summary>
 public class VaceJobOrchestratorTests
 {
     private static readonly DateTime Start = new(2026, 11, 21, 12, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>Deadline tests: a wait that would run far past the job's maximum wait.</summary>
+    private static readonly TimeSpan LongWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan ShortMaxWait = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>The Retry-After of a throttled submission here: short, so the test does not wait the default 5 s.</summary>
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(50);
+
     [Fact]
     public async Task Run_HappyPath_ProbesWaitsSubmitsPollsCopiesWritesAndNotifies()
     {
-        var job = Request("video_edit", callback: "https://example.com/hook");
-        var context = Happy(job)
+        var job = Fast(Request("video_edit", callback: "https://example.com/hook"));
+        await using var workflow = Happy()
             .OnSequence(AcquireSlotActivity.Name, () => new SlotGrant(false, 1, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.True(result.Succeeded, result.ErrorMessage);
         Assert.Equal(("task-1", "SUCCEEDED", 1234L, "abc123"), (result.TaskId, result.TaskStatus, result.Size, result.Sha256));
@@ -31,137 +42,183 @@ public class VaceJobOrchestratorTests
             [ProbeInputsActivity.Name, AcquireSlotActivity.Name, AcquireSlotActivity.Name, AcquireSlotActivity.Name, SubmitTaskActivity.Name,
              PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, CopyOutputActivity.Name,
              WriteManifestActivity.Name, NotifyCallbackActivity.Name],
-            context.Calls.Select(c => c.Name));
-        Assert.Contains(context.Statuses, s => s is { Phase: VaceJobPhase.WaitingForSlot, QueuePosition: 1 });
-        Assert.Contains(context.Statuses, s => s is { Phase: VaceJobPhase.Generating, TaskId: "task-1", TaskStatus: "RUNNING", PollCount: 2 });
-        Assert.Equal(VaceJobPhase.Succeeded, context.Statuses[^1].Phase);
-        var manifest = context.Calls.Single(c => c.Name == WriteManifestActivity.Name).Input.GetProperty("manifest");
-        Assert.True(manifest.GetProperty("result").GetProperty("succeeded").GetBoolean());
-        Assert.Equal("video_edit", manifest.GetProperty("request").GetProperty("input").GetProperty("function").GetString());
-        Assert.True(manifest.GetProperty("phases").TryGetProperty("Generating", out _));
+            workflow.Calls.Select(c => c.Name));
+        Assert.Contains(workflow.Statuses, s => s is { Phase: VaceJobPhase.WaitingForSlot, QueuePosition: 1 });
+        Assert.Contains(workflow.Statuses, s => s is { Phase: VaceJobPhase.Generating, TaskId: "task-1", TaskStatus: "RUNNING", PollCount: 2 });
+        Assert.Equal(VaceJobPhase.Succeeded, workflow.FinalStatus!.Phase);
+        var manifest = ManifestOf(workflow);
+        Assert.True(manifest.Result.Succeeded);
+        Assert.Equal("video_edit", manifest.Request!["input"]!["function"]!.GetValue<string>());
+        Assert.Contains("Generating", manifest.Phases.Keys);
     }
 
     [Fact]
     public async Task Run_PollTimers_StartShortThenSettleOnTheInterval()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).OnSequence(PollTaskActivity.Name,
+        var defaults = Request("video_edit");
+        Assert.Equal([5, 10, 15, 15, 15], Schedule(defaults.InitialPollInterval, d => VaceJobOrchestrator.NextPollDelay(d, defaults), 5));
+
+        var job = Fast(defaults);
+        await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
             () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Running),
             () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded));
 
-        await new VaceJobOrchestrator().RunAsync(context, job);
-
-        var gaps = context.Timers.Zip(context.Timers.Skip(1), (a, b) => (b - a).TotalSeconds).Prepend((context.Timers[0] - Start).TotalSeconds);
-        Assert.Equal([5, 10, 15, 15, 15], gaps);
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+        AssertWaitedAtLeast([50, 100, 150, 150, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
     }
 
     [Fact]
     public async Task Run_ProbeFindsProblems_FailsWithInvalidInputBeforePaying()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).On(ProbeInputsActivity.Name, _ => new[] { "input.video_url: is 7.00 s long; videos may be at most 5 s." });
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(ProbeInputsActivity.Name, () => new[] { "input.video_url: is 7.00 s long; videos may be at most 5 s." });
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.Equal((false, VaceJobErrorCodes.InvalidInput), (result.Succeeded, result.ErrorCode));
         Assert.Contains("7.00 s", result.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(0, context.CallCount(SubmitTaskActivity.Name));
-        Assert.Equal(0, context.CallCount(AcquireSlotActivity.Name));
-        Assert.Equal(1, context.CallCount(WriteManifestActivity.Name));
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(AcquireSlotActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }
 
     [Fact]
     public async Task Run_ProbingDisabled_SkipsTheProbe()
     {
-        var job = Request("video_edit", probe: false);
-        var context = Happy(job);
+        var job = Fast(Request("video_edit", probe: false));
+        await using var workflow = Happy();
 
-        Assert.True((await new VaceJobOrchestrator().RunAsync(context, job)).Succeeded);
-        Assert.Equal(0, context.CallCount(ProbeInputsActivity.Name));
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+        Assert.Equal(0, workflow.CallCount(ProbeInputsActivity.Name));
     }
 
     [Fact]
     public async Task Run_TaskFailed_ReportsTheServiceCodeAndReleasesTheSlot()
     {
-        var job = Request("image_reference");
-        var context = Happy(job).On(PollTaskActivity.Name, _ => Poll(DashScopeTaskStatus.Failed) with { Code = "DataInspectionFailed", Message = "inappropriate" });
+        var job = Fast(Request("image_reference"));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Failed) with { Code = "DataInspectionFailed", Message = "inappropriate" });
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.Equal(("DataInspectionFailed", "inappropriate", "FAILED"), (result.ErrorCode, result.ErrorMessage, result.TaskStatus));
-        Assert.Equal(1, context.CallCount(ReleaseSlotActivity.Name));
-        Assert.Equal(0, context.CallCount(CopyOutputActivity.Name));
-        Assert.Equal(1, context.CallCount(WriteManifestActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }
 
     [Fact]
     public async Task Run_TaskStillRunningAtTheDeadline_TimesOutAndTriesToCancel()
     {
-        var job = Request("video_edit") with { MaxWait = TimeSpan.FromMinutes(10) };
-        var context = Happy(job).On(PollTaskActivity.Name, _ => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, _ => false);
+        // The 5 s wait before the first poll is cut to the deadline at 1.5 s.
+        var job = Fast(Request("video_edit")) with { InitialPollInterval = LongWait, PollInterval = LongWait, MaxWait = ShortMaxWait };
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => false);
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
-        Assert.Equal(VaceJobErrorCodes.Timeout, result.ErrorCode);
-        Assert.Equal(1, context.CallCount(CancelTaskActivity.Name));
-        Assert.Equal(1, context.CallCount(ReleaseSlotActivity.Name));
-        Assert.True(context.CurrentUtcDateTime <= Start + job.MaxWait + TimeSpan.FromMinutes(1));
-        Assert.All(context.Timers, t => Assert.True(t <= Start + job.MaxWait));
+        Assert.Equal((VaceJobErrorCodes.Timeout, "RUNNING"), (result.ErrorCode, result.TaskStatus));
+        Assert.Equal(1, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+        AssertEndedAtTheDeadline(DeadlineOf(workflow, job), workflow.FinalStatus!.LastPolledAt!.Value);
     }
 
     [Fact]
     public async Task Run_WaitingForASlot_AsksLessOftenUpToFourIntervals()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).OnSequence(AcquireSlotActivity.Name,
+        var defaults = Request("video_edit");
+        Assert.Equal([5, 10, 20, 20], Schedule(defaults.SlotRetryInterval, d => VaceJobOrchestrator.NextSlotDelay(d, defaults), 4));
+
+        var job = Fast(defaults);
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name,
             () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null),
             () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
 
-        await new VaceJobOrchestrator().RunAsync(context, job);
-
-        var slotTimers = context.Timers.Take(4).Prepend(Start).ToArray();
-        Assert.Equal([5, 10, 20, 20], slotTimers.Zip(slotTimers.Skip(1), (a, b) => (b - a).TotalSeconds));
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+        AssertWaitedAtLeast([50, 100, 200, 200], workflow.Calls.Where(c => c.Name == AcquireSlotActivity.Name));
     }
 
     [Fact]
-    public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmitting()
+    public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmittingAndLeavesTheLine()
     {
-        var job = Request("video_edit") with { MaxWait = TimeSpan.FromMinutes(1) };
-        var context = Happy(job).On(AcquireSlotActivity.Name, _ => new SlotGrant(false, 3, null));
+        // Asks at once, then at the deadline (1.5 s) rather than 5 s later.
+        var job = Fast(Request("video_edit")) with { SlotRetryInterval = LongWait, MaxWait = ShortMaxWait };
+        await using var workflow = Happy().On(AcquireSlotActivity.Name, () => new SlotGrant(false, 3, null));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.Equal(VaceJobErrorCodes.Timeout, result.ErrorCode);
-        Assert.Equal(0, context.CallCount(SubmitTaskActivity.Name));
-        Assert.Contains(context.Statuses, s => s.QueuePosition == 3);
+        Assert.Equal(2, workflow.CallCount(AcquireSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal([job.JobId], workflow.InputsOf<string>(ReleaseSlotActivity.Name));
+        Assert.Contains(workflow.Statuses, s => s.QueuePosition == 3);
+        AssertEndedAtTheDeadline(DeadlineOf(workflow, job), ManifestOf(workflow).Phases[nameof(VaceJobPhase.WaitingForSlot)].Ended);
+    }
+
+    [Fact]
+    public void TransientRetry_ByDefault_TriesFiveTimesWaiting2_4_8_16Seconds()
+    {
+        var policy = VaceJobOrchestrator.TransientRetry(Request("video_edit"));
+
+        Assert.Equal((5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1)), (policy.MaxNumberOfAttempts, policy.FirstRetryInterval, policy.BackoffCoefficient, policy.MaxRetryInterval));
+    }
+
+    [Fact]
+    public void SubmitDelay_WithoutRetryAfter_DoublesFromFiveSecondsUpToAMinute_AndHonorsRetryAfter()
+    {
+        Assert.Equal([5, 10, 20, 40, 60, 60, 60], Enumerable.Range(1, VaceJobOrchestrator.SubmitAttempts - 1).Select(a => VaceJobOrchestrator.SubmitDelay(a, null).TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(3), VaceJobOrchestrator.SubmitDelay(4, TimeSpan.FromSeconds(3)));
+        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(1, TimeSpan.FromMinutes(10)));
+        Assert.Equal(TimeSpan.FromSeconds(20), VaceJobOrchestrator.SubmitDelay(3, TimeSpan.Zero));
     }
 
     [Fact]
     public async Task Run_SubmitThrottledTwice_RetriesOnTimersAndSucceeds()
     {
-        var job = Request("video_edit");
-        var throttled = new DashScopeException("Throttling.RateQuota", "slow down", HttpStatusCode.TooManyRequests, isRetryable: true);
-        var context = Happy(job).OnSequence(SubmitTaskActivity.Name,
-            () => throw throttled, () => throw throttled, () => new SubmitTaskActivity.Result("task-1", null, null));
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().OnSequence(SubmitTaskActivity.Name,
+            () => Throttled("Throttling.RateQuota"), () => Throttled("Throttling.RateQuota"), () => SubmitTaskActivity.Result.Created("task-1"));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
-        Assert.True(result.Succeeded);
-        Assert.Equal(3, context.CallCount(SubmitTaskActivity.Name));
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(3, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        var submits = workflow.Calls.Where(c => c.Name == SubmitTaskActivity.Name).ToArray();
+        AssertWaitedAtLeast([RetryAfter.TotalMilliseconds, RetryAfter.TotalMilliseconds], submits);
+        Assert.True(submits[^1].At - submits[0].At < VaceJobOrchestrator.SubmitFirstRetry, "The service's Retry-After was not honored.");
     }
 
     [Fact]
-    public async Task Run_SubmitThrottledForever_FailsWithTheServiceCode()
+    public async Task Run_SubmitThrottledForever_FailsWithTheServiceCodeAndReleasesTheSlot()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).On(SubmitTaskActivity.Name,
-            _ => throw new DashScopeException("Throttling", "busy", HttpStatusCode.TooManyRequests, isRetryable: true));
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => Throttled("Throttling"));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
-        Assert.Equal("Throttling", result.ErrorCode);
-        Assert.Equal(VaceJobOrchestrator.SubmitRetry.MaxNumberOfAttempts, context.CallCount(SubmitTaskActivity.Name));
-        Assert.Equal(1, context.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(("Throttling", "slow down"), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(VaceJobOrchestrator.SubmitAttempts, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_CancelEventWhileWaitingOutThrottling_EndsCanceledAndReleasesTheSlot()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => Throttled("Throttling") with { RetryAfter = TimeSpan.FromSeconds(30) });
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(SubmitTaskActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "not needed any more");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled: not needed any more"), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(1, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
     [Theory]
@@ -169,38 +226,40 @@ public class VaceJobOrchestratorTests
     [InlineData(VaceJobErrorCodes.AmbiguousSubmit)]
     public async Task Run_SubmitRefusedOrAmbiguous_FailsWithThatCodeOnce(string code)
     {
-        var job = Request("video_edit");
-        var context = Happy(job).On(SubmitTaskActivity.Name, _ => new SubmitTaskActivity.Result(null, code, "no"));
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => new SubmitTaskActivity.Result(null, code, "no"));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.Equal(code, result.ErrorCode);
-        Assert.Equal(1, context.CallCount(SubmitTaskActivity.Name));
-        Assert.Equal(0, context.CallCount(PollTaskActivity.Name));
-        Assert.Equal(1, context.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(1, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
     [Fact]
     public async Task Run_ResultUrlExpired_FailsWithOutputExpiredWithoutRetrying()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).On(CopyOutputActivity.Name, _ => throw new OutputExpiredException("HTTP 403"));
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(CopyOutputActivity.Name, () => CopyOutputActivity.Result.Expired("The result's URL answered HTTP 403."));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
-        Assert.Equal(VaceJobErrorCodes.OutputExpired, result.ErrorCode);
-        Assert.Equal(1, context.CallCount(CopyOutputActivity.Name));
+        Assert.Equal((VaceJobErrorCodes.OutputExpired, "The result's URL answered HTTP 403."), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }
 
     [Fact]
     public async Task Run_CopyFailsForAWhile_IsRetried()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).OnSequence(CopyOutputActivity.Name,
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().OnSequence(CopyOutputActivity.Name,
             () => throw new IOException("connection reset"), () => new CopyOutputActivity.Result("http://blob", 1234, "abc123", 5));
 
-        Assert.True((await new VaceJobOrchestrator().RunAsync(context, job)).Succeeded);
-        Assert.Equal(2, context.CallCount(CopyOutputActivity.Name));
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+        Assert.Equal(2, workflow.CallCount(CopyOutputActivity.Name));
+        AssertWaitedAtLeast([job.StepRetryInterval.TotalMilliseconds], workflow.Calls.Where(c => c.Name == CopyOutputActivity.Name));
     }
 
     [Theory]
@@ -208,35 +267,89 @@ public class VaceJobOrchestratorTests
     [InlineData(DashScopeTaskStatus.Unknown, VaceJobErrorCodes.TaskUnknown)]
     public async Task Run_TaskCanceledOrUnknown_FailsWithItsCode(DashScopeTaskStatus status, string code)
     {
-        var job = Request("video_outpainting");
-        var context = Happy(job).On(PollTaskActivity.Name, _ => Poll(status));
+        var job = Fast(Request("video_outpainting"));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(status));
 
-        Assert.Equal(code, (await new VaceJobOrchestrator().RunAsync(context, job)).ErrorCode);
+        Assert.Equal(code, (await workflow.RunAsync(job)).ErrorCode);
+    }
+
+    [Theory]
+    [InlineData(true, "Canceled: the user changed their mind; the task was canceled.")]
+    [InlineData(false, "Canceled: the user changed their mind; the task was already RUNNING and could not be canceled.")]
+    public async Task Run_CancelEventWhilePolling_CancelsTheTaskReleasesTheSlotAndCopiesNothing(bool taskCanceled, string message)
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => taskCanceled);
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(PollTaskActivity.Name, 2);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "the user changed their mind");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, message), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(("task-1", "RUNNING"), (result.TaskId, result.TaskStatus));
+        Assert.Equal(["task-1"], workflow.InputsOf<string>(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
+        Assert.Equal(VaceJobPhase.Failed, workflow.FinalStatus!.Phase);
+    }
+
+    [Fact]
+    public async Task Run_CancelEventWhileWaitingForASlot_EndsCanceledWithoutSubmittingAndLeavesTheLine()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(AcquireSlotActivity.Name, () => new SlotGrant(false, 2, null));
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 2);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent);
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled by request"), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal([job.JobId], workflow.InputsOf<string>(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }
 
     [Fact]
     public async Task Run_CallbackUnreachable_StillSucceedsWithAWarning()
     {
-        var job = Request("video_extension", callback: "https://example.com/hook");
-        var context = Happy(job).On(NotifyCallbackActivity.Name, _ => throw new HttpRequestException("refused"));
+        var job = Fast(Request("video_extension", callback: "https://example.com/hook"));
+        await using var workflow = Happy().On(NotifyCallbackActivity.Name, () => throw new HttpRequestException("refused"));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.True(result.Succeeded);
         Assert.Contains(result.Warnings, w => w.Code == "callback_failed");
-        Assert.Equal(VaceJobOrchestrator.TransientRetry.MaxNumberOfAttempts, context.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
     }
 
     [Fact]
     public async Task Run_StorageTroubleForGood_FailsWithStepFailedNotAnException()
     {
-        var job = Request("video_edit");
-        var context = Happy(job).On(AcquireSlotActivity.Name, _ => throw new IOException("storage unreachable"));
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(AcquireSlotActivity.Name, () => throw new IOException("storage unreachable"));
 
-        var result = await new VaceJobOrchestrator().RunAsync(context, job);
+        var result = await workflow.RunAsync(job);
 
         Assert.Equal(VaceJobErrorCodes.StepFailed, result.ErrorCode);
         Assert.Contains("AcquireSlot kept failing: storage unreachable", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(AcquireSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_SlotCannotBeGivenBack_StillCopiesTheVideoAndEndsWithAResult()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(ReleaseSlotActivity.Name, () => throw new IOException("storage unreachable"));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
     [Fact]
@@ -277,17 +390,72 @@ public class VaceJobOrchestratorTests
         return VaceJobRequest.Create(job, new WorkflowOptions(), probe);
     }
 
-    /// <summary>A context where every step succeeds: slot at once, task RUNNING twice then SUCCEEDED.</summary>
-    private static FakeOrchestrationContext Happy(VaceJobRequest job) =>
-        new FakeOrchestrationContext(job.JobId, Start)
-            .On(ProbeInputsActivity.Name, _ => Array.Empty<string>())
-            .On(AcquireSlotActivity.Name, _ => new SlotGrant(true, 0, Start))
-            .On(ReleaseSlotActivity.Name, _ => true)
-            .On(SubmitTaskActivity.Name, _ => new SubmitTaskActivity.Result("task-1", null, null))
-            .OnSequence(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Pending), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded))
-            .On(CopyOutputActivity.Name, _ => new CopyOutputActivity.Result("http://127.0.0.1/vace-output/x/output.mp4", 1234, "abc123", 5))
-            .On(WriteManifestActivity.Name, _ => "http://127.0.0.1/vace-output/x/result.json")
-            .On(NotifyCallbackActivity.Name, _ => 200);
+    /// <summary>
+    /// A job whose waits are a hundredth of the defaults: polls after 50, 100, 150 ms; slot asks after 50, 100, 200 ms;
+    /// failed steps retried after 20, 40, 80, 160 ms.
+    /// </summary>
+    private static VaceJobRequest Fast(VaceJobRequest job) => job with
+    {
+        InitialPollInterval = TimeSpan.FromMilliseconds(50),
+        PollInterval = TimeSpan.FromMilliseconds(150),
+        SlotRetryInterval = TimeSpan.FromMilliseconds(50),
+        StepRetryInterval = TimeSpan.FromMilliseconds(20),
+        MaxWait = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>
+    /// Each call came at least its wait (ms) after the one before: a timer is set once a call has returned, and the
+    /// engine never fires one early (a millisecond of rounding aside).
+    /// </summary>
+    private static void AssertWaitedAtLeast(double[] waits, IEnumerable<ActivityCall> calls)
+    {
+        var at = calls.Select(c => c.At).ToArray();
+        Assert.Equal(waits.Length + 1, at.Length);
+        var gaps = at.Zip(at.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToArray();
+        Assert.All(waits.Zip(gaps), w => Assert.True(w.Second >= w.First - 2, $"Waited {string.Join(", ", gaps.Select(g => $"{g:F0}"))} ms; expected at least {string.Join(", ", waits)}."));
+    }
+
+    /// <summary>The job's deadline: its maximum wait from its first step, on its own clock (when probing began).</summary>
+    private static DateTime DeadlineOf(ScriptedWorkflow workflow, VaceJobRequest job) =>
+        ManifestOf(workflow).Phases[nameof(VaceJobPhase.Probing)].Started + job.MaxWait;
+
+    private static VaceJobManifest ManifestOf(ScriptedWorkflow workflow) =>
+        Assert.Single(workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name)).Manifest;
+
+    /// <summary>
+    /// The job gave up once its clock had reached the deadline, and well before its last wait would have ended: the
+    /// wait was cut to the deadline (a second of slack for a busy machine).
+    /// </summary>
+    private static void AssertEndedAtTheDeadline(DateTime deadline, DateTime ended)
+    {
+        Assert.True(ended >= deadline, $"The job gave up at {ended:O}, before its deadline {deadline:O}.");
+        Assert.True(ended < deadline + LongWait - ShortMaxWait - TimeSpan.FromSeconds(1), $"The job gave up at {ended:O}, long after its deadline {deadline:O}.");
+    }
+
+    /// <summary>The first <paramref name="count"/> delays of a schedule, in seconds.</summary>
+    private static double[] Schedule(TimeSpan first, Func<TimeSpan, TimeSpan> next, int count)
+    {
+        var delays = new List<double>();
+        for (var delay = first; delays.Count < count; delay = next(delay))
+        {
+            delays.Add(delay.TotalSeconds);
+        }
+
+        return [.. delays];
+    }
+
+    /// <summary>Every step succeeds: a slot at once, the task PENDING, RUNNING, then SUCCEEDED.</summary>
+    private static ScriptedWorkflow Happy() => new ScriptedWorkflow()
+        .On(ProbeInputsActivity.Name, Array.Empty<string>)
+        .On(AcquireSlotActivity.Name, () => new SlotGrant(true, 0, Start))
+        .On(ReleaseSlotActivity.Name, () => true)
+        .On(SubmitTaskActivity.Name, () => SubmitTaskActivity.Result.Created("task-1"))
+        .OnSequence(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Pending), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded))
+        .On(CopyOutputActivity.Name, () => new CopyOutputActivity.Result("http://127.0.0.1/vace-output/x/output.mp4", 1234, "abc123", 5))
+        .On(WriteManifestActivity.Name, () => "http://127.0.0.1/vace-output/x/result.json")
+        .On(NotifyCallbackActivity.Name, () => 200);
+
+    private static SubmitTaskActivity.Result Throttled(string code) => new(null, code, "slow down") { Retryable = true, RetryAfter = RetryAfter };
 
     private static PollTaskActivity.Result Poll(DashScopeTaskStatus status) => new(
         status,
