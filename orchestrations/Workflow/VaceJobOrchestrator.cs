@@ -12,8 +12,9 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// Runs one VACE job to its end, like the monitor pattern: probe the inputs → wait for a task slot → submit →
 /// poll on durable timers until the task ends or the deadline passes → release the slot → copy the video into
 /// owned storage → write the manifest → notify the callback. A <see cref="CancelEvent"/> raised on the instance
-/// ends the job as Canceled at its next wait. Deterministic: time comes from the context and every setting from
-/// the input.
+/// ends the job as Canceled at its next wait. A long task continues as new every
+/// <see cref="VaceJobRequest.PollsPerExecution"/> polls (<see cref="VaceJobResume"/>), keeping the history short.
+/// Deterministic: time comes from the context and every setting from the input.
 /// </summary>
 [DurableTask(Name)]
 public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobRequest, VaceJobResult>
@@ -64,24 +65,29 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     private sealed class Run(TaskOrchestrationContext context, VaceJobRequest job)
     {
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
-        private readonly Dictionary<string, PhaseTiming> _phases = [];
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
-        private VaceJobStatus _status = new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
+        private readonly Dictionary<string, PhaseTiming> _phases = job.Resume is { } resume ? new(resume.Phases) : [];
+        private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
 
         /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
-        private bool _holdsSlot;
-        private string? _phase;
-        private DateTime _phaseStarted;
+        private bool _holdsSlot = job.Resume is not null;
+        private string? _phase = job.Resume is null ? null : nameof(VaceJobPhase.Generating);
+        private DateTime _phaseStarted = job.Resume?.PhaseStarted ?? default;
 
-        private DateTime Deadline { get; } = context.CurrentUtcDateTime + job.MaxWait;
+        private DateTime Deadline { get; } = job.Resume?.Deadline ?? context.CurrentUtcDateTime + job.MaxWait;
 
         public async Task<VaceJobResult> ExecuteAsync()
         {
-            VaceJobResult result;
+            VaceJobResult? result;
             try
             {
                 result = await RunStepsAsync();
+                if (result is null)
+                {
+                    // Continued as new: the engine discards this execution's output; the next one ends the job.
+                    return Outcome(null);
+                }
             }
             catch (JobFailedException ex)
             {
@@ -113,8 +119,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             return result;
         }
 
-        private async Task<VaceJobResult> RunStepsAsync()
+        /// <summary>The job's steps; null when it continued as new.</summary>
+        private async Task<VaceJobResult?> RunStepsAsync()
         {
+            if (job.Resume is { } resume)
+            {
+                Show(_status);
+                return await FinishAsync(resume.TaskId, resume.NextPollDelay);
+            }
+
             if (job.Media.Count > 0)
             {
                 BeginPhase(VaceJobPhase.Probing);
@@ -165,7 +178,18 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             Log.Submitted(_log, job.JobId, taskId);
             BeginPhase(VaceJobPhase.Generating);
             Show(_status with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
-            var (task, canceledBecause) = await PollUntilEndAsync(taskId);
+            return await FinishAsync(taskId, job.InitialPollInterval);
+        }
+
+        /// <summary>From the submitted task to the copied video; null when the job continued as new while polling.</summary>
+        private async Task<VaceJobResult?> FinishAsync(string taskId, TimeSpan firstPollDelay)
+        {
+            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay);
+            if (continued)
+            {
+                return null;
+            }
+
             if (canceledBecause is not null)
             {
                 var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
@@ -235,26 +259,37 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
         }
 
-        /// <summary>Polls on durable timers until the task ends, the deadline passes or the job is canceled.</summary>
-        private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause)> PollUntilEndAsync(string taskId)
+        /// <summary>
+        /// Polls on durable timers until the task ends, the deadline passes or the job is canceled — or, after
+        /// <see cref="VaceJobRequest.PollsPerExecution"/> polls, continues as new with the state to pick up from.
+        /// </summary>
+        private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(string taskId, TimeSpan delay)
         {
-            var delay = job.InitialPollInterval;
             PollTaskActivity.Result? task = null;
             for (var polls = 1; ; polls++)
             {
                 if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + delay, Deadline)) is { } reason)
                 {
-                    return (task, reason);
+                    return (task, reason, false);
                 }
 
                 delay = NextPollDelay(delay, job);
                 task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
-                Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = polls, LastPolledAt = context.CurrentUtcDateTime });
+                Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = _status.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
                 if (task.Status.IsTerminal() || task.Status == DashScopeTaskStatus.Unknown || context.CurrentUtcDateTime >= Deadline)
                 {
-                    return (task, null);
+                    return (task, null, false);
+                }
+
+                if (polls >= job.PollsPerExecution)
+                {
+                    // Events not yet processed (a Cancel) carry over to the next execution.
+                    context.ContinueAsNew(
+                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted) },
+                        preserveUnprocessedEvents: true);
+                    return (task, null, true);
                 }
             }
         }

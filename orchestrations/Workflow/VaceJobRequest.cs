@@ -46,6 +46,15 @@ public sealed record VaceJobRequest
     public TimeSpan StepRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Polls in one execution of the orchestration; then it continues as new (<see cref="Resume"/>), so a job's
+    /// history stays short however long its task runs (100 polls: about 25 min at the default interval).
+    /// </summary>
+    public int PollsPerExecution { get; init; } = 100;
+
+    /// <summary>Set only when the job continued as new: where it picks up.</summary>
+    public VaceJobResume? Resume { get; init; }
+
+    /// <summary>
     /// Builds the orchestration input of a validated job. Input media are probed when <paramref name="probeInputs"/>
     /// says so, else when the job's <c>probe_inputs</c> does, else by the configured default.
     /// </summary>

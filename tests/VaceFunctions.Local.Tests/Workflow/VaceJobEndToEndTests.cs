@@ -47,6 +47,23 @@ public sealed class VaceJobEndToEndTests
     }
 
     [Fact]
+    public async Task Job_WithALongTask_ContinuesAsNewOnTheBackendAndEndsAsOneJob()
+    {
+        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(2));
+        var jobId = await host.StartAsync(host.Sample("video_edit", "e2e-continued"), request => request with { PollsPerExecution = 2 });
+
+        var result = await host.WaitAsync(jobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(SampleSha256, result.Sha256);
+        Assert.Equal(1, host.Simulator.State.Counters().TasksCreated);
+        var progress = (await host.ProgressAsync(jobId))!;
+        Assert.True(progress.PollCount >= 6, $"only {progress.PollCount} polls: the job never continued as new more than twice");
+        var instance = (await host.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true))!;
+        Assert.Equal(result.TaskId, instance.ReadInputAs<VaceJobRequest>()!.Resume!.TaskId);
+    }
+
+    [Fact]
     public async Task TenJobs_AgainstTwoSlots_NeverExceedTwoConcurrentTasksAndAllSucceed()
     {
         await using var host = await WorkflowHost.StartAsync();

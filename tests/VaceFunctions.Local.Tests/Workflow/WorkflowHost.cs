@@ -95,13 +95,14 @@ internal sealed class WorkflowHost : IAsyncDisposable
 
     public string Media(string name) => new Uri(Simulator.BaseUrl, "media/" + name).ToString();
 
-    /// <summary>Validates a document and starts its job, as intake does.</summary>
-    public async Task<string> StartAsync(JsonObject document)
+    /// <summary>Validates a document and starts its job, as intake does (<paramref name="adjust"/> changes its request).</summary>
+    public async Task<string> StartAsync(JsonObject document, Func<VaceJobRequest, VaceJobRequest>? adjust = null)
     {
         var validation = JobValidator.Validate(document, new JobValidationOptions { Region = null });
         Assert.True(validation.IsValid, string.Join("; ", validation.Errors));
         var options = Services.GetRequiredService<IOptions<WorkflowOptions>>().Value;
         var request = VaceJobRequest.Create(validation.Job!, options);
+        request = adjust?.Invoke(request) ?? request;
         await Client.ScheduleNewOrchestrationInstanceAsync(VaceJobOrchestrator.Name, request, new StartOrchestrationOptions(request.JobId));
         return request.JobId;
     }

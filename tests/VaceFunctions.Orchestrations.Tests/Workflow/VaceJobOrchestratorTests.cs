@@ -273,6 +273,48 @@ public class VaceJobOrchestratorTests
         Assert.Equal(code, (await workflow.RunAsync(job)).ErrorCode);
     }
 
+    [Fact]
+    public async Task Run_LongTask_ContinuesAsNewEveryFewPolls_AndEndsAsOneJob()
+    {
+        var job = Fast(Request("video_edit")) with { PollsPerExecution = 2 };
+        await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
+            () => Poll(DashScopeTaskStatus.Pending), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Running),
+            () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(
+            [ProbeInputsActivity.Name, AcquireSlotActivity.Name, SubmitTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name,
+             PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, CopyOutputActivity.Name,
+             WriteManifestActivity.Name],
+            workflow.Calls.Select(c => c.Name));
+        Assert.Equal([1, 2, 3, 4], workflow.Calls.Where(c => c.Name == PollTaskActivity.Name).Skip(1).Select(c => c.Status!.PollCount));
+        Assert.Equal((VaceJobPhase.Succeeded, 5, "task-1"), (workflow.FinalStatus!.Phase, workflow.FinalStatus.PollCount, workflow.FinalStatus.TaskId));
+        var manifest = ManifestOf(workflow);
+        Assert.Equal(["Probing", "WaitingForSlot", "Submitting", "Generating", "Copying"], manifest.Phases.Keys.Where(k => k != "WritingManifest"));
+        Assert.True(manifest.Phases["Generating"].Started <= manifest.Phases["Submitting"].Ended.AddMilliseconds(1));
+    }
+
+    [Fact]
+    public async Task Run_CancelEventAfterContinuingAsNew_StillCancelsTheTaskAndReleasesTheSlot()
+    {
+        var job = Fast(Request("video_edit")) with { PollsPerExecution = 1 };
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => false);
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(PollTaskActivity.Name, 3);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "no longer needed");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal(VaceJobErrorCodes.Canceled, result.ErrorCode);
+        Assert.StartsWith("Canceled: no longer needed", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(["task-1"], workflow.InputsOf<string>(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+    }
+
     [Theory]
     [InlineData(true, "Canceled: the user changed their mind; the task was canceled.")]
     [InlineData(false, "Canceled: the user changed their mind; the task was already RUNNING and could not be canceled.")]

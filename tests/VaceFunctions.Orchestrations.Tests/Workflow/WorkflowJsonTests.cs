@@ -43,6 +43,31 @@ public class WorkflowJsonTests
     }
 
     [Fact]
+    public void ContinuedRequest_RoundTripsWithWhereItPicksUp()
+    {
+        var request = VaceJobRequest.Create(JobValidator.Validate(Samples.Load("video_edit")).Job!, new WorkflowOptions()) with
+        {
+            PollsPerExecution = 7,
+            Resume = new VaceJobResume(
+                "task-9",
+                At.AddHours(1),
+                TimeSpan.FromSeconds(15),
+                new VaceJobStatus { Phase = VaceJobPhase.Generating, TaskId = "task-9", TaskStatus = "RUNNING", PollCount = 7, LastPolledAt = At },
+                new Dictionary<string, PhaseTiming> { [nameof(VaceJobPhase.Submitting)] = new(At, At.AddSeconds(1)) },
+                At.AddSeconds(1)),
+        };
+
+        var copy = RoundTrip(request);
+
+        Assert.Equal(7, copy.PollsPerExecution);
+        var resume = copy.Resume!;
+        Assert.Equal((request.Resume.TaskId, request.Resume.Deadline, request.Resume.NextPollDelay, request.Resume.PhaseStarted),
+            (resume.TaskId, resume.Deadline, resume.NextPollDelay, resume.PhaseStarted));
+        Assert.Equal(request.Resume.Status with { Warnings = resume.Status.Warnings }, resume.Status);
+        Assert.Equal(request.Resume.Phases, resume.Phases);
+    }
+
+    [Fact]
     public void MediaReference_RoundTrips()
     {
         var media = new MediaReference("input.ref_images_url[0]", "https://example.com/a.png", MediaKind.Image);
