@@ -61,6 +61,21 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    /// <summary>
+    /// The warnings the custom status shows: at most 20, each cut to 300 characters, so the status stays far below
+    /// the engine's 16 KB limit whatever the document (the manifest keeps them all).
+    /// </summary>
+    internal static string[] StatusWarnings(VaceJobRequest job)
+    {
+        var shown = job.Warnings.Take(20).Select(w => $"{w.Path}: {w.Message}").Select(w => w.Length <= 300 ? w : w[..297] + "...").ToList();
+        if (job.Warnings.Count > shown.Count)
+        {
+            shown.Add($"and {job.Warnings.Count - shown.Count} more warnings (see the manifest)");
+        }
+
+        return [.. shown];
+    }
+
     /// <summary>The state of one execution; a new one on every replay.</summary>
     private sealed class Run(TaskOrchestrationContext context, VaceJobRequest job)
     {
@@ -68,7 +83,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private readonly Dictionary<string, PhaseTiming> _phases = job.Resume is { } resume ? new(resume.Phases) : [];
-        private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = job.Warnings.Select(w => $"{w.Path}: {w.Message}").ToArray() };
+        private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = StatusWarnings(job) };
 
         /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
         private bool _holdsSlot = job.Resume is not null;

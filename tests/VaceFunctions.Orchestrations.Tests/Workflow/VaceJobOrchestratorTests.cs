@@ -274,6 +274,20 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public void StatusWarnings_ManyAndLong_StayFarBelowTheCustomStatusLimit()
+    {
+        var many = Enumerable.Range(0, 500).Select(i => new JobIssue(JobIssueSeverity.Warning, "unknown_field", $"input.x{i}", new string('w', 2000))).ToArray();
+        var job = Request("video_edit") with { Warnings = many };
+
+        var shown = VaceJobOrchestrator.StatusWarnings(job);
+
+        Assert.Equal(21, shown.Length);
+        Assert.All(shown, w => Assert.True(w.Length <= 300));
+        Assert.Equal("and 480 more warnings (see the manifest)", shown[^1]);
+        Assert.True(WorkflowJson.Serialize(new VaceJobStatus { Warnings = shown }).Length < 8 * 1024);
+    }
+
+    [Fact]
     public async Task Run_LongTask_ContinuesAsNewEveryFewPolls_AndEndsAsOneJob()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 2 };
