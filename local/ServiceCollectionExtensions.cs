@@ -6,11 +6,9 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using VaceFunctions.Local.Engine;
-using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
-using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local;
 
@@ -35,7 +33,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddVaceOrchestrations();
         services.AddEmbeddedEngine(registry => registry.AddVaceWorkflow());
-        services.AddSingleton<JobIntake>();
         services.AddOptions<QueueIntakeOptions>()
             .BindConfiguration(QueueIntakeOptions.SectionName)
             .ValidateDataAnnotations()
@@ -46,8 +43,6 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<StartJobFromBlob>();
-        services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
-        services.AddSingleton<JobCanceller>();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
         {

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations;
@@ -54,6 +56,9 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<UrlGuard>();
         services.TryAddSingleton<AdmissionSlots>();
+        services.TryAddSingleton<JobIntake>();
+        services.TryAddSingleton<JobCanceller>();
+        services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
         services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Http;
 
 namespace VaceFunctions.Local.Http;
 

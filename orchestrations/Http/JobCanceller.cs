@@ -1,7 +1,7 @@
 using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.Workflow;
 
-namespace VaceFunctions.Local.Http;
+namespace VaceFunctions.Orchestrations.Http;
 
 /// <summary>
 /// Asks a job to stop: raises <see cref="VaceJobOrchestrator.CancelEvent"/> on its instance. The orchestrator ends

@@ -3,14 +3,14 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using VaceFunctions.Orchestrations.Jobs;
 
-namespace VaceFunctions.Local.Intake;
+namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>
 /// Turns the media of a blob-pipeline job that name blobs beside its job file (<c>"video_url": "clip.mp4"</c>)
 /// into read-only, short-lived SAS URLs the service can fetch. A named blob that does not exist is a problem
 /// reported at its field.
 /// </summary>
-internal sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn)
+public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn)
 {
     public async Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)> ResolveAsync(VaceJob job, CancellationToken cancellationToken)
     {

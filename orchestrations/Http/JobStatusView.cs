@@ -1,7 +1,7 @@
 using Microsoft.DurableTask.Client;
 using VaceFunctions.Orchestrations.Workflow;
 
-namespace VaceFunctions.Local.Http;
+namespace VaceFunctions.Orchestrations.Http;
 
 /// <summary>A job as the HTTP API shows it: runtime status, progress, and the result once it ended.</summary>
 public sealed record JobStatusView(

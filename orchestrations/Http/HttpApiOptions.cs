@@ -1,4 +1,4 @@
-namespace VaceFunctions.Local.Http;
+namespace VaceFunctions.Orchestrations.Http;
 
 /// <summary>
 /// The HTTP API: configuration section <c>Vace:Http</c>. With an API key, every call must carry it
