@@ -1,4 +1,3 @@
-using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Hosting;
@@ -62,7 +61,7 @@ public sealed partial class StartJobFromQueue(
         await using var lease = QueueMessageLease.Start(queue, message, _options.VisibilityTimeout);
         try
         {
-            var outcome = await intake.SubmitAsync(Decode(message.Body), IntakeSource.Queue, stoppingToken);
+            var outcome = await intake.SubmitAsync(QueuedDocument.Decode(message.Body), IntakeSource.Queue, stoppingToken);
             if (outcome.Status == IntakeStatus.Rejected)
             {
                 var errors = outcome.Errors.Count();
@@ -85,37 +84,6 @@ public sealed partial class StartJobFromQueue(
                 await lease.CompleteAsync();
             }
         }
-    }
-
-    /// <summary>The document: the message as it is, or base64-decoded when it is base64 of a JSON document.</summary>
-    internal static ReadOnlyMemory<byte> Decode(BinaryData body)
-    {
-        var bytes = body.ToMemory();
-        if (LooksLikeJson(bytes.Span))
-        {
-            return bytes;
-        }
-
-        try
-        {
-            var decoded = Convert.FromBase64String(Encoding.ASCII.GetString(bytes.Span));
-            return LooksLikeJson(decoded) ? decoded : bytes;
-        }
-        catch (FormatException)
-        {
-            return bytes;
-        }
-    }
-
-    private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.StartsWith(Encoding.UTF8.Preamble))
-        {
-            bytes = bytes[Encoding.UTF8.Preamble.Length..];
-        }
-
-        bytes = bytes.TrimStart(" \t\r\n"u8);
-        return bytes.StartsWith("{"u8) || bytes.StartsWith("["u8);
     }
 
     private static partial class Log

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace VaceFunctions.Local.Intake;
+namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>
 /// The job queue: configuration section <c>Vace:Queue</c>. The defaults follow the Azure Functions queue trigger

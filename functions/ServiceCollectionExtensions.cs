@@ -1,0 +1,53 @@
+using Azure.Core;
+using Azure.Core.Serialization;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Functions;
+
+/// <summary>Registers the services of the Functions app.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds what the triggers and activities need: storage clients for <c>AzureWebJobsStorage</c> (a connection
+    /// string, or identity-based <c>AzureWebJobsStorage__accountName</c> with an optional <c>__clientId</c> of a
+    /// user-assigned identity), the workflow's services, the queue options, and the workflow's JSON options for every
+    /// orchestration and activity payload.
+    /// </summary>
+    public static IServiceCollection AddVaceFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var (blobs, queues) = StorageClients(configuration);
+        services.AddSingleton(blobs);
+        services.AddSingleton(queues);
+        services.AddVaceOrchestrations();
+        services.AddOptions<QueueIntakeOptions>().BindConfiguration(QueueIntakeOptions.SectionName);
+        services.UseWorkflowJson();
+        services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(WorkflowJson.Options));
+        return services;
+    }
+
+    internal static (BlobServiceClient Blobs, QueueServiceClient Queues) StorageClients(IConfiguration configuration)
+    {
+        if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString)
+        {
+            return (new BlobServiceClient(connectionString), new QueueServiceClient(connectionString));
+        }
+
+        var identity = configuration.GetSection("AzureWebJobsStorage");
+        var account = identity["accountName"]
+            ?? throw new InvalidOperationException("Set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based).");
+        TokenCredential credential = identity["clientId"] is { Length: > 0 } clientId
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential();
+        return (new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential),
+            new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential));
+    }
+}

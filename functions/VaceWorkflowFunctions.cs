@@ -1,0 +1,60 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Functions;
+
+/// <summary>
+/// The VACE orchestrator and its activities on Durable Functions: one line each, under the names the orchestrator
+/// calls them by. The workflow itself lives in orchestrations/ and is the same one the embedded host runs.
+/// </summary>
+public sealed class VaceWorkflowFunctions(IServiceProvider services)
+{
+    /// <summary>Runs one job: started by the queue, blob and HTTP triggers with the job id as instance id.</summary>
+    [Function(VaceJobOrchestrator.Name)]
+    public static Task<VaceJobResult> VaceJob([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new VaceJobOrchestrator().RunAsync(context, context.GetInput<VaceJobRequest>()!);
+
+    [Function(ProbeInputsActivity.Name)]
+    public Task<IReadOnlyList<string>> ProbeInputs([ActivityTrigger] IReadOnlyList<MediaReference> media, FunctionContext context) =>
+        Create<ProbeInputsActivity>().RunAsync(media, context.CancellationToken);
+
+    [Function(AcquireSlotActivity.Name)]
+    public Task<SlotGrant> AcquireSlot([ActivityTrigger] AcquireSlotActivity.Request request, FunctionContext context) =>
+        Create<AcquireSlotActivity>().RunAsync(request, context.CancellationToken);
+
+    [Function(ReleaseSlotActivity.Name)]
+    public Task<bool> ReleaseSlot([ActivityTrigger] string jobId, FunctionContext context) =>
+        Create<ReleaseSlotActivity>().RunAsync(jobId, context.CancellationToken);
+
+    [Function(SubmitTaskActivity.Name)]
+    public Task<SubmitTaskActivity.Result> SubmitTask([ActivityTrigger] SubmitTaskActivity.Request request, FunctionContext context) =>
+        Create<SubmitTaskActivity>().RunAsync(request, context.CancellationToken);
+
+    [Function(PollTaskActivity.Name)]
+    public Task<PollTaskActivity.Result> PollTask([ActivityTrigger] string taskId, FunctionContext context) =>
+        Create<PollTaskActivity>().RunAsync(taskId, context.CancellationToken);
+
+    [Function(CancelTaskActivity.Name)]
+    public Task<bool> CancelTask([ActivityTrigger] string taskId, FunctionContext context) =>
+        Create<CancelTaskActivity>().RunAsync(taskId, context.CancellationToken);
+
+    [Function(CopyOutputActivity.Name)]
+    public Task<CopyOutputActivity.Result> CopyOutput([ActivityTrigger] CopyOutputActivity.Request request, FunctionContext context) =>
+        Create<CopyOutputActivity>().RunAsync(request, context.CancellationToken);
+
+    [Function(WriteManifestActivity.Name)]
+    public Task<string> WriteManifest([ActivityTrigger] WriteManifestActivity.Request request, FunctionContext context) =>
+        Create<WriteManifestActivity>().RunAsync(request, context.CancellationToken);
+
+    [Function(NotifyCallbackActivity.Name)]
+    public Task<int> NotifyCallback([ActivityTrigger] NotifyCallbackActivity.Request request, FunctionContext context) =>
+        Create<NotifyCallbackActivity>().RunAsync(request, context.CancellationToken);
+
+    private T Create<T>() => ActivatorUtilities.CreateInstance<T>(services);
+}
