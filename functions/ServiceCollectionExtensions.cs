@@ -29,6 +29,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(queues);
         services.AddVaceOrchestrations();
         services.AddOptions<QueueIntakeOptions>().BindConfiguration(QueueIntakeOptions.SectionName);
+        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName);
         services.UseWorkflowJson();
         services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(WorkflowJson.Options));
         return services;

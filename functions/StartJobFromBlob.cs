@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Jobs;
 
@@ -17,11 +18,8 @@ namespace VaceFunctions.Functions;
 /// the job with a record naming them). Event Grid delivers the BlobCreated events (required on Flex Consumption;
 /// infra/ creates the subscription). On a plan that polls, drop <c>Source = BlobTriggerSource.EventGrid</c>.
 /// </summary>
-public sealed partial class StartJobFromBlob(IServiceProvider services, TimeProvider time, ILogger<StartJobFromBlob> logger)
+public sealed partial class StartJobFromBlob(IServiceProvider services, IOptions<InboxOptions> options, TimeProvider time, ILogger<StartJobFromBlob> logger)
 {
-    /// <summary>How long the SAS URLs handed to DashScope stay valid: the service fetches inputs soon after the submit.</summary>
-    private static readonly TimeSpan MediaUrlLifetime = TimeSpan.FromHours(6);
-
     [Function(nameof(StartJobFromBlob))]
     public async Task RunAsync(
         [BlobTrigger("%Vace__Inbox__Container%/{folder}/job.json", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient jobFile,
@@ -34,7 +32,7 @@ public sealed partial class StartJobFromBlob(IServiceProvider services, TimeProv
         var document = (await jobFile.DownloadContentAsync(
             new BlobDownloadOptions { Range = new HttpRange(0, JobDocumentReader.MaxDocumentBytes + 1) }, context.CancellationToken)).Value.Content;
         var intake = ActivatorUtilities.CreateInstance<JobIntake>(services, client);
-        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + MediaUrlLifetime);
+        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + options.Value.MediaUrlLifetime);
         var outcome = await intake.SubmitAsync(document.ToMemory(), IntakeSource.Blob, context.CancellationToken, resolver.ResolveAsync);
         Log.Taken(logger, jobFile.Name, outcome.JobId, outcome.Status);
     }

@@ -9,6 +9,7 @@ using VaceFunctions.Local.Engine;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local;
 

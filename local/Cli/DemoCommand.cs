@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.DurableTask.Client;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local.Cli;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace VaceFunctions.Local.Intake;
+namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>The blob-upload pipeline: configuration section <c>Vace:Inbox</c>.</summary>
 public sealed class InboxOptions

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+
+namespace VaceFunctions.Functions.Tests;
+
+/// <summary>What the build generates for the Functions host: every function with its trigger, and the extensions it needs.</summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly JsonArray Functions =
+        JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.FunctionsOutput, "functions.metadata")))!.AsArray();
+
+    [Theory]
+    [InlineData("SubmitJob", "post", "jobs")]
+    [InlineData("ListJobs", "get", "jobs")]
+    [InlineData("GetJob", "get", "jobs/{id}")]
+    [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
+    [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
+    [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
+    public void HttpFunctions_HaveTheEmbeddedHostsRoutes_BehindFunctionKeys(string name, string method, string route)
+    {
+        var trigger = Trigger(name);
+
+        Assert.Equal("httpTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+        Assert.Contains(Bindings(name), b => b["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    [Fact]
+    public void QueueTrigger_ReadsTheJobsQueueNamedBySetting()
+    {
+        var trigger = Trigger("StartJobFromQueue");
+
+        Assert.Equal(("queueTrigger", "%Vace__Queue__Name%", "AzureWebJobsStorage"),
+            (trigger["type"]!.GetValue<string>(), trigger["queueName"]!.GetValue<string>(), trigger["connection"]!.GetValue<string>()));
+        Assert.Contains(Bindings("StartJobFromQueue"), b => b["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    [Fact]
+    public void BlobTrigger_WatchesJobFilesInTheInboxThroughEventGrid()
+    {
+        var trigger = Trigger("StartJobFromBlob");
+
+        Assert.Equal(("blobTrigger", "%Vace__Inbox__Container%/{folder}/job.json", "EventGrid"),
+            (trigger["type"]!.GetValue<string>(), trigger["path"]!.GetValue<string>(), trigger["source"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Workflow_IsTheOrchestratorAndEveryActivityUnderTheNamesTheOrchestratorCalls()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger(Orchestrations.Workflow.VaceJobOrchestrator.Name)["type"]!.GetValue<string>());
+        string[] activities =
+        [
+            Orchestrations.Inputs.ProbeInputsActivity.Name, Orchestrations.Admission.AcquireSlotActivity.Name, Orchestrations.Admission.ReleaseSlotActivity.Name,
+            Orchestrations.DashScope.SubmitTaskActivity.Name, Orchestrations.DashScope.PollTaskActivity.Name, Orchestrations.DashScope.CancelTaskActivity.Name,
+            Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
+        ];
+        Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
+        Assert.Equal(activities.Length + 1 + 6 + 2, Functions.Count);
+    }
+
+    [Fact]
+    public void Extensions_NameDurableTaskAndStorage()
+    {
+        var extensions = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.FunctionsOutput, "extensions.json")))!["extensions"]!.AsArray()
+            .Select(e => e!["name"]!.GetValue<string>())
+            .ToArray();
+
+        Assert.Contains("DurableTask", extensions);
+        Assert.Contains(extensions, e => e.StartsWith("AzureStorageBlobs", StringComparison.Ordinal));
+        Assert.Contains(extensions, e => e.StartsWith("AzureStorageQueues", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<JsonNode> Bindings(string function) =>
+        Functions.Single(f => f!["name"]!.GetValue<string>() == function)!["bindings"]!.AsArray().Select(b => b!);
+
+    private static JsonNode Trigger(string function) =>
+        Bindings(function).Single(b => b["direction"]!.GetValue<string>() == "In" && b["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal));
+}
