@@ -6,6 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# The Bicep templates in infra/ first: they must build and lint clean (scripts/bicep.sh).
+bash "$root/scripts/bicep.sh"
+
 # Azurite, the storage emulator the integration tests start (pinned in package.json / package-lock.json).
 if [ ! -x "$root/node_modules/.bin/azurite" ]; then
   command -v npm >/dev/null || { echo "test: npm is needed to install Azurite (apt-get install nodejs npm)" >&2; exit 1; }
