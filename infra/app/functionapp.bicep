@@ -155,7 +155,6 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Vace__MaxWait: maxWait
     Vace__OutputContainer: outputContainer
     Vace__StateContainer: stateContainer
-    Vace__JobsQueue: jobsQueue
     Vace__Queue__Name: jobsQueue
     Vace__Inbox__Container: inboxContainer
     Durable__TaskHub: taskHubName
