@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Local.Hosting;
+using VaceFunctions.Local.Tests;
+using VaceFunctions.Orchestrations.Workflow;
+
+namespace VaceFunctions.Functions.Tests;
+
+/// <summary>
+/// The Functions app's triggers called as the Functions host calls them — with a real <c>DurableTaskClient</c> of the
+/// in-memory Durable Task engine running the real orchestrator and activities, real queue messages and blobs on
+/// Azurite, and the DashScope simulator — each started job followed to its end.
+/// </summary>
+public sealed class TriggerTests : IAsyncLifetime
+{
+    private static readonly string SampleSha256 = Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span));
+    private readonly string _output = Azurite.UniqueName("out");
+    private readonly string _queue = Azurite.UniqueName("jobs");
+    private readonly string _inbox = Azurite.UniqueName("inbox");
+    private RunningSimulator _simulator = null!;
+    private DurableTaskTestHost _host = null!;
+    private string _storage = null!;
+
+    public async Task InitializeAsync()
+    {
+        _simulator = await SimulatorHost.StartAsync(o =>
+        {
+            o.PendingDuration = TimeSpan.FromMilliseconds(200);
+            o.RunningDuration = TimeSpan.FromMilliseconds(300);
+        });
+        _storage = (await Azurite.GetAsync()).ConnectionString;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = _storage,
+            ["DashScope:BaseUrl"] = _simulator.BaseUrl.ToString(),
+            ["DashScope:ApiKey"] = _simulator.Options.ApiKey,
+            ["Vace:InitialPollInterval"] = "00:00:00.100",
+            ["Vace:PollInterval"] = "00:00:00.200",
+            ["Vace:SlotRetryInterval"] = "00:00:00.200",
+            ["Vace:AllowLoopbackUrls"] = "true",
+            ["Vace:StateContainer"] = Azurite.UniqueName("state"),
+            ["Vace:OutputContainer"] = _output,
+            ["Vace:Queue:Name"] = _queue,
+            ["Vace:Inbox:Container"] = _inbox,
+        }).Build();
+        _host = await DurableTaskTestHost.StartAsync(
+            registry => registry.AddVaceWorkflow(),
+            new DurableTaskTestHostOptions
+            {
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton<IConfiguration>(configuration);
+                    services.AddLogging();
+                    services.AddVaceFunctions(configuration);
+                },
+            });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        await _simulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StartJobFromQueue_ADocumentedRequest_RunsToAVerifiedBlob()
+    {
+        var document = Sample("video_edit", "fn-queue-1");
+        var trigger = ActivatorUtilities.CreateInstance<StartJobFromQueue>(_host.Services);
+
+        await trigger.RunAsync(Message(document.ToJsonString()), _host.Client, new TestFunctionContext(_host.Services));
+        var result = await CompletionAsync("fn-queue-1");
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(SampleSha256, result.Sha256);
+        Assert.True((await new BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobClient("fn-queue-1/output.mp4").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task StartJobFromQueue_Base64AndDeliveredTwice_StartsOneJob()
+    {
+        var document = Sample("video_outpainting", "fn-queue-twice");
+        var trigger = ActivatorUtilities.CreateInstance<StartJobFromQueue>(_host.Services);
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(document.ToJsonString()));
+
+        await trigger.RunAsync(Message(base64), _host.Client, new TestFunctionContext(_host.Services));
+        await trigger.RunAsync(Message(base64), _host.Client, new TestFunctionContext(_host.Services));
+        var result = await CompletionAsync("fn-queue-twice");
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(1, _simulator.State.Counters().TasksCreated);
+    }
+
+    [Fact]
+    public async Task StartJobFromQueue_InvalidDocument_IsPoisonedWithARejectionRecordAndNotRetried()
+    {
+        var document = Sample("video_edit", "fn-queue-bad");
+        document["input"]!["mask_video_url"] = "https://example.com/m.mp4";
+        var trigger = ActivatorUtilities.CreateInstance<StartJobFromQueue>(_host.Services);
+
+        await trigger.RunAsync(Message(document.ToJsonString()), _host.Client, new TestFunctionContext(_host.Services));
+
+        var poisoned = (await new QueueServiceClient(_storage).GetQueueClient(_queue + "-poison").ReceiveMessageAsync()).Value;
+        Assert.Contains("fn-queue-bad", poisoned.MessageText, StringComparison.Ordinal);
+        var record = JsonNode.Parse((await new BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobClient("fn-queue-bad/result.json").DownloadContentAsync()).Value.Content.ToString())!;
+        Assert.Equal("InvalidInput", record["errorCode"]!.GetValue<string>());
+        Assert.Null(await _host.Client.GetInstanceAsync("fn-queue-bad"));
+    }
+
+    [Fact]
+    public async Task StartJobFromBlob_AJobFileWithMediaBesideIt_RunsToAVerifiedBlob()
+    {
+        var inbox = new BlobServiceClient(_storage).GetBlobContainerClient(_inbox);
+        await inbox.CreateIfNotExistsAsync();
+        await inbox.GetBlobClient("cafe/clip.mp4").UploadAsync(new BinaryData(SampleVideo.Input("sample-input.mp4")!.Value.Bytes));
+        await inbox.GetBlobClient("cafe/mask.png").UploadAsync(new BinaryData(SampleVideo.Input("sample-image.png")!.Value.Bytes));
+        var document = SampleDocuments.Load("video_edit");
+        document["id"] = "fn-blob-1";
+        document["input"]!["video_url"] = "clip.mp4";
+        document["input"]!["mask_image_url"] = "mask.png";
+        var jobFile = inbox.GetBlobClient("cafe/job.json");
+        await jobFile.UploadAsync(BinaryData.FromString(document.ToJsonString()));
+        var trigger = ActivatorUtilities.CreateInstance<StartJobFromBlob>(_host.Services);
+
+        await trigger.RunAsync(jobFile, "cafe", _host.Client, new TestFunctionContext(_host.Services));
+        var result = await CompletionAsync("fn-blob-1");
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(SampleSha256, result.Sha256);
+    }
+
+    private JsonObject Sample(string name, string id)
+    {
+        var document = SampleDocuments.UseSimulatorMedia(SampleDocuments.Load(name), _simulator.BaseUrl);
+        document["id"] = id;
+        return document;
+    }
+
+    private static QueueMessage Message(string text) =>
+        QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "pop", BinaryData.FromString(text), 1);
+
+    private async Task<VaceJobResult> CompletionAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var done = await _host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        return done.ReadOutputAs<VaceJobResult>()!;
+    }
+}
