@@ -4,6 +4,10 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
@@ -136,6 +140,34 @@ public sealed class TriggerTests : IAsyncLifetime
 
         Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
         Assert.Equal(SampleSha256, result.Sha256);
+    }
+
+    [Fact]
+    public async Task JobsHttpApi_SubmitThenGet_AnswersAsTheEmbeddedHostDoes()
+    {
+        var api = ActivatorUtilities.CreateInstance<JobsHttpApi>(_host.Services);
+
+        var (submitted, accepted) = await SendAsync(context => api.SubmitJob(context.Request, _host.Client), Sample("video_outpainting", "fn-http-1").ToJsonString());
+        await CompletionAsync("fn-http-1");
+        var (status, view) = await SendAsync(context => JobsHttpApi.GetJob(context.Request, "fn-http-1", _host.Client));
+        var (missing, _) = await SendAsync(context => JobsHttpApi.GetJob(context.Request, "fn-http-none", _host.Client));
+
+        Assert.Equal((202, "fn-http-1", true), (submitted, accepted!["id"]!.GetValue<string>(), accepted["created"]!.GetValue<bool>()));
+        Assert.Equal((200, "Completed", true), (status, view!["runtimeStatus"]!.GetValue<string>(), view["result"]!["succeeded"]!.GetValue<bool>()));
+        Assert.Equal(404, missing);
+    }
+
+    /// <summary>Calls an HTTP function as the ASP.NET Core integration does and runs the result it returns.</summary>
+    private async Task<(int Status, JsonNode? Body)> SendAsync(Func<HttpContext, Task<IActionResult>> function, string? body = null)
+    {
+        var context = new DefaultHttpContext { RequestServices = _host.Services };
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body ?? ""));
+        context.Response.Body = new MemoryStream();
+        var result = await function(context);
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+        context.Response.Body.Position = 0;
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        return (context.Response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
     private JsonObject Sample(string name, string id)
