@@ -32,7 +32,10 @@ public sealed partial class EngineSidecar(EngineEndpoint endpoint, IOptions<Engi
         // The sidecar never creates the task hub.
         await backend.CreateIfNotExistsAsync();
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Nothing from the environment or appsettings may configure this server (a Kestrel endpoint or URL there would
+        // expose the engine on the network): it listens on its private socket and nowhere else.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -74,7 +77,7 @@ public sealed partial class EngineSidecar(EngineEndpoint endpoint, IOptions<Engi
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await StopAsync(timeout.Token);
-        File.Delete(endpoint.SocketPath);
+        endpoint.Dispose();
     }
 
     /// <summary>The backend's settings: the hub in <c>AzureWebJobsStorage</c>, caps raised, starts of existing ids refused.</summary>

@@ -153,6 +153,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
             }
 
+            if (CanceledReason() is { } canceledWhileProbing)
+            {
+                return Failure(VaceJobErrorCodes.Canceled, canceledWhileProbing);
+            }
+
             BeginPhase(VaceJobPhase.WaitingForSlot);
             var slotWait = job.SlotRetryInterval;
             while (true)
@@ -260,6 +265,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             for (var attempt = 1; ; attempt++)
             {
+                // A cancel that came while the job waited in line or for the slot: nothing is paid for yet.
+                if (CanceledReason() is { } reason)
+                {
+                    return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, reason);
+                }
+
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
                     SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), _transient);
                 if (!submitted.Retryable || attempt >= SubmitAttempts)
@@ -267,9 +278,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     return submitted;
                 }
 
-                if (await WaitOrCancelAsync(context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter)) is { } reason)
+                if (await WaitOrCancelAsync(context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter)) is { } canceled)
                 {
-                    return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, reason);
+                    return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, canceled);
                 }
             }
         }
@@ -300,7 +311,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
                 if (polls >= job.PollsPerExecution)
                 {
-                    // Events not yet processed (a Cancel) carry over to the next execution.
+                    // A Cancel already received belongs to this execution (only events nobody waits for carry over).
+                    if (CanceledReason() is { } canceled)
+                    {
+                        return (task, canceled, false);
+                    }
+
                     context.ContinueAsNew(
                         job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted) },
                         preserveUnprocessedEvents: true);
@@ -308,6 +324,10 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
             }
         }
+
+        /// <summary>The reason of a Cancel already received, or null.</summary>
+        private string? CanceledReason() =>
+            _cancel.IsCompleted ? (_cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request") : null;
 
         /// <summary>Waits on a durable timer, or until the job is canceled: then the reason, else null.</summary>
         private async Task<string?> WaitOrCancelAsync(DateTime fireAt)
@@ -319,7 +339,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 // Synchronously: CancelAsync would resume the orchestrator on the thread pool, outside its episode,
                 // and the engine would take the episode as having nothing more to do — the job would hang.
                 timerCancel.Cancel();
-                return _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request";
+                return CanceledReason();
             }
 
             return null;

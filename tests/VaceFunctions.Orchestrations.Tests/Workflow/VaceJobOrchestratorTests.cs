@@ -288,6 +288,66 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_CancelArrivingWhileProbing_EndsCanceledWithoutSubmitting()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy();
+        workflow.On(ProbeInputsActivity.Name, () =>
+        {
+            workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "changed my mind").GetAwaiter().GetResult();
+            return Array.Empty<string>();
+        });
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "Canceled: changed my mind"), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(AcquireSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_CancelArrivingWhileTheSlotIsGranted_EndsCanceledWithoutSubmittingAndGivesTheSlotBack()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy();
+        workflow.On(AcquireSlotActivity.Name, () =>
+        {
+            workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "too late").GetAwaiter().GetResult();
+            return new SlotGrant(true, 0, Start);
+        });
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal(VaceJobErrorCodes.Canceled, result.ErrorCode);
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_CancelArrivingDuringThePollBeforeContinuingAsNew_IsNotLost()
+    {
+        var job = Fast(Request("video_edit")) with { PollsPerExecution = 1 };
+        await using var workflow = Happy().On(CancelTaskActivity.Name, () => false);
+        var polls = 0;
+        workflow.On(PollTaskActivity.Name, () =>
+        {
+            if (++polls == 2)
+            {
+                workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "stop").GetAwaiter().GetResult();
+            }
+
+            return Poll(polls < 4 ? DashScopeTaskStatus.Running : DashScopeTaskStatus.Succeeded);
+        });
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal(VaceJobErrorCodes.Canceled, result.ErrorCode);
+        Assert.Equal(2, workflow.CallCount(PollTaskActivity.Name));
+        Assert.Equal(["task-1"], workflow.InputsOf<string>(CancelTaskActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_LongTask_ContinuesAsNewEveryFewPolls_AndEndsAsOneJob()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 2 };
