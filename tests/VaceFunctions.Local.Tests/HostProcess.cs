@@ -17,6 +17,8 @@ internal sealed class HostProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     /// <summary>Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated).</summary>
     public static HostProcess Start(int port, IReadOnlyDictionary<string, string?> settings)
     {
