@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Functions;
@@ -50,7 +51,7 @@ public sealed class JobsHttpApi(IServiceProvider services)
     [Function("GetDashScopeTask")]
     public async Task<IActionResult> GetDashScopeTask(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/tasks/{taskId}")] HttpRequest request, string taskId, [DurableClient] DurableTaskClient client) =>
-        Respond(await JobsApi.GetTaskAsync(taskId, client, services.GetRequiredService<BlobServiceClient>(),
+        Respond(await JobsApi.GetTaskAsync(taskId, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<BlobReadUrls>(),
             services.GetRequiredService<IOptions<HttpApiOptions>>(), services.GetRequiredService<TimeProvider>(), request.HttpContext.RequestAborted));
 
     /// <summary>Intake with the client the Durable Functions binding hands this invocation.</summary>

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
 
 namespace VaceFunctions.Functions;
@@ -18,7 +19,7 @@ namespace VaceFunctions.Functions;
 /// the job with a record naming them). Event Grid delivers the BlobCreated events (required on Flex Consumption;
 /// infra/ creates the subscription). On a plan that polls, drop <c>Source = BlobTriggerSource.EventGrid</c>.
 /// </summary>
-public sealed partial class StartJobFromBlob(IServiceProvider services, IOptions<InboxOptions> options, TimeProvider time, ILogger<StartJobFromBlob> logger)
+public sealed partial class StartJobFromBlob(IServiceProvider services, IOptions<InboxOptions> options, BlobReadUrls urls, TimeProvider time, ILogger<StartJobFromBlob> logger)
 {
     [Function(nameof(StartJobFromBlob))]
     public async Task RunAsync(
@@ -32,7 +33,7 @@ public sealed partial class StartJobFromBlob(IServiceProvider services, IOptions
         var document = (await jobFile.DownloadContentAsync(
             new BlobDownloadOptions { Range = new HttpRange(0, JobDocumentReader.MaxDocumentBytes + 1) }, context.CancellationToken)).Value.Content;
         var intake = ActivatorUtilities.CreateInstance<JobIntake>(services, client);
-        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + options.Value.MediaUrlLifetime);
+        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + options.Value.MediaUrlLifetime, urls);
         var outcome = await intake.SubmitAsync(document.ToMemory(), IntakeSource.Blob, context.CancellationToken, resolver.ResolveAsync);
         Log.Taken(logger, jobFile.Name, outcome.JobId, outcome.Status);
     }

@@ -7,6 +7,7 @@ using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -56,6 +57,7 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<UrlGuard>();
         services.TryAddSingleton<AdmissionSlots>();
+        services.TryAddSingleton<BlobReadUrls>();
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<JobCanceller>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);

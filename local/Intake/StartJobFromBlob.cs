@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Orchestrations.IO;
 
 namespace VaceFunctions.Local.Intake;
 
@@ -24,6 +25,7 @@ public sealed partial class StartJobFromBlob(
     JobIntake intake,
     IOptions<InboxOptions> options,
     IOptions<WorkflowOptions> workflow,
+    BlobReadUrls urls,
     TimeProvider time,
     ILogger<StartJobFromBlob> logger) : BackgroundService
 {
@@ -92,7 +94,7 @@ public sealed partial class StartJobFromBlob(
                     Conditions = new BlobRequestConditions { IfMatch = item.Properties.ETag },
                 },
                 cancellationToken)).Value.Content;
-            var resolver = new BlobMediaResolver(inbox, folder, time.GetUtcNow() + _options.MediaUrlLifetime);
+            var resolver = new BlobMediaResolver(inbox, folder, time.GetUtcNow() + _options.MediaUrlLifetime, urls);
             var outcome = await intake.SubmitAsync(content.ToMemory(), IntakeSource.Blob, cancellationToken, resolver.ResolveAsync);
             Log.Taken(logger, item.Name, outcome.JobId, outcome.Status);
             await receiptBlob.UploadAsync(BinaryData.FromObjectAsJson(receipt with { State = "done", JobId = outcome.JobId, Outcome = outcome.Status.ToString() }), overwrite: true, cancellationToken);

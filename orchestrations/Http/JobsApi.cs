@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Storage.Blobs;
-using Azure.Storage.Sas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -171,7 +170,7 @@ public static class JobsApi
     }
 
     public static async Task<IResult> GetTaskAsync(
-        string taskId, DurableTaskClient client, BlobServiceClient blobs, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        string taskId, DurableTaskClient client, BlobServiceClient blobs, BlobReadUrls urls, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var status = await ReadAsync(client, taskId, cancellationToken);
         var output = new DashScopeTaskOutput { TaskId = taskId, TaskStatus = "UNKNOWN" };
@@ -188,9 +187,7 @@ public static class JobsApi
                 {
                     ScheduledTime = result.ScheduledTime,
                     EndTime = Format(status.LastUpdatedAt.UtcDateTime),
-                    VideoUrl = blob.CanGenerateSasUri
-                        ? blob.GenerateSasUri(BlobSasPermissions.Read, time.GetUtcNow() + options.Value.OutputUrlLifetime).ToString()
-                        : blob.Uri.ToString(),
+                    VideoUrl = (await urls.ReadUrlAsync(blob, time.GetUtcNow() + options.Value.OutputUrlLifetime, cancellationToken)).ToString(),
                 };
                 usage = result.Usage;
             }

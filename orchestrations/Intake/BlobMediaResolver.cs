@@ -1,16 +1,16 @@
 using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Sas;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
 
 namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>
 /// Turns the media of a blob-pipeline job that name blobs beside its job file (<c>"video_url": "clip.mp4"</c>)
-/// into read-only, short-lived SAS URLs the service can fetch. A named blob that does not exist is a problem
+/// into read-only, short-lived SAS URLs the service can fetch (<see cref="BlobReadUrls"/>). A named blob that does not exist is a problem
 /// reported at its field.
 /// </summary>
-public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn)
+public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn, BlobReadUrls urls)
 {
     public async Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)> ResolveAsync(VaceJob job, CancellationToken cancellationToken)
     {
@@ -35,13 +35,7 @@ public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, 
                 return value;
             }
 
-            if (!blob.CanGenerateSasUri)
-            {
-                problems.Add(JobIssue.Error("media_not_shareable", field, $"{field}: a SAS URL for '{blob.Name}' needs a storage account key in AzureWebJobsStorage."));
-                return value;
-            }
-
-            return blob.GenerateSasUri(BlobSasPermissions.Read, expiresOn).ToString();
+            return (await urls.ReadUrlAsync(blob, expiresOn, cancellationToken)).ToString();
         }
 
         var images = new List<string>();
