@@ -168,12 +168,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
                 // or the jobs behind it wait until the place goes stale (2 min or more).
                 _holdsSlot = true;
-                if (grant.Granted)
+                if (grant.Granted && context.CurrentUtcDateTime < Deadline)
                 {
                     Show(_status with { SlotAcquiredAt = context.CurrentUtcDateTime, QueuePosition = null });
                     break;
                 }
 
+                // A slot granted only at (or past) the deadline is given back unused: the job is out of time before it pays.
                 if (context.CurrentUtcDateTime >= Deadline)
                 {
                     return Failure(VaceJobErrorCodes.Timeout, $"No task slot became free within {job.MaxWait}.");

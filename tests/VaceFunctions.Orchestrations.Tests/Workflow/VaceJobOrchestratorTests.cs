@@ -348,6 +348,20 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_SlotGrantedOnlyAtTheDeadline_TimesOutWithoutSubmittingAndGivesTheSlotBack()
+    {
+        // The wait for the second ask is cut at the deadline, so the second ask comes exactly when time is up.
+        var job = Fast(Request("video_edit")) with { MaxWait = TimeSpan.FromSeconds(1), SlotRetryInterval = TimeSpan.FromSeconds(10) };
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name, () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal(VaceJobErrorCodes.Timeout, result.ErrorCode);
+        Assert.Equal(0, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_LongTask_ContinuesAsNewEveryFewPolls_AndEndsAsOneJob()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 2 };
