@@ -3,7 +3,7 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// <summary>The <c>task_status</c> values of an asynchronous DashScope task.</summary>
 public enum DashScopeTaskStatus
 {
-    /// <summary>A status this client does not know, or the service's own UNKNOWN (no such task, or expired after 24 h).</summary>
+    /// <summary>The service's own UNKNOWN: no such task, or it expired after 24 h.</summary>
     Unknown,
     Pending,
     Running,
@@ -11,4 +11,7 @@ public enum DashScopeTaskStatus
     Succeeded,
     Failed,
     Canceled,
+
+    /// <summary>A status this client does not know (a newer service, say): the task is not taken to have ended.</summary>
+    Unrecognized,
 }

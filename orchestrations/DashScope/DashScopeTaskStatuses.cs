@@ -12,7 +12,8 @@ public static class DashScopeTaskStatuses
         "SUCCEEDED" => DashScopeTaskStatus.Succeeded,
         "FAILED" => DashScopeTaskStatus.Failed,
         "CANCELED" or "CANCELLED" => DashScopeTaskStatus.Canceled,
-        _ => DashScopeTaskStatus.Unknown,
+        "UNKNOWN" => DashScopeTaskStatus.Unknown,
+        _ => DashScopeTaskStatus.Unrecognized,
     };
 
     /// <summary>The service's spelling of a status.</summary>
@@ -24,6 +25,7 @@ public static class DashScopeTaskStatuses
         DashScopeTaskStatus.Succeeded => "SUCCEEDED",
         DashScopeTaskStatus.Failed => "FAILED",
         DashScopeTaskStatus.Canceled => "CANCELED",
+        DashScopeTaskStatus.Unrecognized => "UNRECOGNIZED",
         _ => "UNKNOWN",
     };
 

@@ -1,10 +1,14 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
-/// <summary>Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown.</summary>
+/// <summary>
+/// Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown. A status this client
+/// does not know is logged and reported as <see cref="DashScopeTaskStatus.Unrecognized"/>: the job keeps polling.
+/// </summary>
 [DurableTask(Name)]
-public sealed class PollTaskActivity(DashScopeClient client) : TaskActivity<string, PollTaskActivity.Result>
+public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<PollTaskActivity> logger) : TaskActivity<string, PollTaskActivity.Result>
 {
     public const string Name = "PollTask";
 
@@ -15,6 +19,11 @@ public sealed class PollTaskActivity(DashScopeClient client) : TaskActivity<stri
     {
         var response = await client.GetTaskAsync(input, cancellationToken);
         var output = response.Output!;
+        if (output.Status == DashScopeTaskStatus.Unrecognized)
+        {
+            Log.Unrecognized(logger, input, output.TaskStatus);
+        }
+
         return new Result(output.Status, output.VideoUrl, output.Code, output.Message, response.Usage, output.SubmitTime, output.ScheduledTime, output.EndTime);
     }
 
@@ -28,4 +37,10 @@ public sealed class PollTaskActivity(DashScopeClient client) : TaskActivity<stri
         string? SubmitTime,
         string? ScheduledTime,
         string? EndTime);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1150, Level = LogLevel.Warning, Message = "Task {TaskId} has a status this client does not know ({TaskStatus}); polling on")]
+        public static partial void Unrecognized(ILogger logger, string taskId, string? taskStatus);
+    }
 }

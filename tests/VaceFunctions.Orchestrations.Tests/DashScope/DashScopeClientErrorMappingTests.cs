@@ -81,7 +81,7 @@ public class DashScopeClientErrorMappingTests
     [InlineData("CANCELED", DashScopeTaskStatus.Canceled)]
     [InlineData("CANCELLED", DashScopeTaskStatus.Canceled)]
     [InlineData("UNKNOWN", DashScopeTaskStatus.Unknown)]
-    [InlineData("SOMETHING_NEW", DashScopeTaskStatus.Unknown)]
+    [InlineData("SOMETHING_NEW", DashScopeTaskStatus.Unrecognized)]
     public async Task GetTask_EveryStatusSpelling_IsParsed(string wire, DashScopeTaskStatus expected)
     {
         var handler = new StubHandler(HttpStatusCode.OK, $$$"""{"request_id":"r","output":{"task_id":"t","task_status":"{{{wire}}}"}}""");

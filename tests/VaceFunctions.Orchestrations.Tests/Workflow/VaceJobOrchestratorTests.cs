@@ -362,6 +362,19 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_StatusTheClientDoesNotKnow_KeepsPollingInsteadOfFailing()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
+            () => Poll(DashScopeTaskStatus.Unrecognized), () => Poll(DashScopeTaskStatus.Unrecognized), () => Poll(DashScopeTaskStatus.Succeeded));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(3, workflow.CallCount(PollTaskActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_LongTask_ContinuesAsNewEveryFewPolls_AndEndsAsOneJob()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 2 };
