@@ -119,7 +119,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
 
             result = await WriteManifestAsync(result);
-            result = await NotifyAsync(result);
+            var notified = await NotifyAsync(result);
+            if (notified != result)
+            {
+                // The callback could not be delivered: the manifest, the job's record, says so too.
+                result = await WriteManifestAsync(notified);
+            }
             EndPhase();
             Show(_status with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
             if (result.Succeeded)

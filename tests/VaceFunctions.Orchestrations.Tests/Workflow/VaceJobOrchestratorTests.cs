@@ -467,6 +467,10 @@ public class VaceJobOrchestratorTests
         Assert.True(result.Succeeded);
         Assert.Contains(result.Warnings, w => w.Code == "callback_failed");
         Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
+        var manifests = workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name);
+        Assert.Equal(2, manifests.Count);
+        Assert.Contains(manifests[^1].Manifest.Result.Warnings, w => w.Code == "callback_failed");
+        Assert.True(manifests[^1].Manifest.Result.Succeeded);
     }
 
     [Fact]
