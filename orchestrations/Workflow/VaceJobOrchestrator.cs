@@ -30,6 +30,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// </summary>
     internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1));
 
+    /// <summary>
+    /// For the output copy: the result's URL lives 24 hours after the task ends, and the video is paid for, so passing
+    /// trouble (storage, network) is retried with backoff, up to 15 minutes apart, for the job's
+    /// <see cref="VaceJobRequest.OutputCopyWindow"/> (23 hours) before giving up.
+    /// </summary>
+    internal static RetryPolicy CopyRetry(VaceJobRequest job) =>
+        new(10_000, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(15), retryTimeout: job.OutputCopyWindow);
+
     /// <summary>Submissions the service refused for now (throttling recovers within about a minute): attempts and their spacing.</summary>
     internal const int SubmitAttempts = 8;
 
@@ -244,8 +252,20 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
 
             BeginPhase(VaceJobPhase.Copying);
-            var copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
-                CopyOutputActivity.Name, new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob), _transient);
+            CopyOutputActivity.Result copy;
+            try
+            {
+                copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
+                    CopyOutputActivity.Name,
+                    new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob),
+                    TaskOptions.FromRetryPolicy(CopyRetry(job)));
+            }
+            catch (TaskFailedException ex)
+            {
+                return Failure(VaceJobErrorCodes.OutputExpired,
+                    $"The output could not be copied within {job.OutputCopyWindow}, before its URL expired: {ex.FailureDetails.ErrorMessage}", task);
+            }
+
             if (copy.ExpiredReason is { } expired)
             {
                 return Failure(VaceJobErrorCodes.OutputExpired, expired, task);

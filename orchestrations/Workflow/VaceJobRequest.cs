@@ -46,6 +46,12 @@ public sealed record VaceJobRequest
     public TimeSpan StepRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long a failing output copy is retried: the result's URL lives 24 hours after the task ends, so the default
+    /// leaves an hour's margin. Then the job ends with OutputExpired.
+    /// </summary>
+    public TimeSpan OutputCopyWindow { get; init; } = TimeSpan.FromHours(23);
+
+    /// <summary>
     /// Polls in one execution of the orchestration; then it continues as new (<see cref="Resume"/>), so a job's
     /// history stays short however long its task runs (100 polls: about 25 min at the default interval).
     /// </summary>

@@ -262,6 +262,33 @@ public class VaceJobOrchestratorTests
         AssertWaitedAtLeast([job.StepRetryInterval.TotalMilliseconds], workflow.Calls.Where(c => c.Name == CopyOutputActivity.Name));
     }
 
+    [Fact]
+    public async Task Run_CopyFailsMoreTimesThanOtherSteps_KeepsRetryingAndSucceeds()
+    {
+        var job = Fast(Request("video_edit"));
+        var failures = 0;
+        await using var workflow = Happy().On(CopyOutputActivity.Name, () =>
+            ++failures <= 6 ? throw new IOException("storage busy") : new CopyOutputActivity.Result("http://blob", 1234, "abc123", 5));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(7, workflow.CallCount(CopyOutputActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_CopyFailingPastItsWindow_EndsWithOutputExpired()
+    {
+        var job = Fast(Request("video_edit")) with { OutputCopyWindow = TimeSpan.FromMilliseconds(500) };
+        await using var workflow = Happy().On(CopyOutputActivity.Name, () => throw new IOException("storage down"));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal(VaceJobErrorCodes.OutputExpired, result.ErrorCode);
+        Assert.Contains("storage down", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.True(workflow.CallCount(CopyOutputActivity.Name) >= 2);
+    }
+
     [Theory]
     [InlineData(DashScopeTaskStatus.Canceled, VaceJobErrorCodes.Canceled)]
     [InlineData(DashScopeTaskStatus.Unknown, VaceJobErrorCodes.TaskUnknown)]
