@@ -7,9 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Intake;
-using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
-using VaceFunctions.Orchestrations.IO;
 
 namespace VaceFunctions.Local.Intake;
 
@@ -25,7 +23,6 @@ public sealed partial class StartJobFromBlob(
     JobIntake intake,
     IOptions<InboxOptions> options,
     IOptions<WorkflowOptions> workflow,
-    BlobReadUrls urls,
     TimeProvider time,
     ILogger<StartJobFromBlob> logger) : BackgroundService
 {
@@ -86,16 +83,7 @@ public sealed partial class StartJobFromBlob(
         var folder = item.Name.Length > JobFileName.Length ? item.Name[..^(JobFileName.Length + 1)] : "";
         try
         {
-            // At most one byte more than a document may have: enough for intake to refuse an oversized file.
-            var content = (await inbox.GetBlobClient(item.Name).DownloadContentAsync(
-                new BlobDownloadOptions
-                {
-                    Range = new HttpRange(0, JobDocumentReader.MaxDocumentBytes + 1),
-                    Conditions = new BlobRequestConditions { IfMatch = item.Properties.ETag },
-                },
-                cancellationToken)).Value.Content;
-            var resolver = new BlobMediaResolver(inbox, folder, time.GetUtcNow() + _options.MediaUrlLifetime, urls);
-            var outcome = await intake.SubmitAsync(content.ToMemory(), IntakeSource.Blob, cancellationToken, resolver.ResolveAsync);
+            var outcome = await intake.SubmitJobFileAsync(inbox.GetBlobClient(item.Name), folder, item.Properties.ETag, cancellationToken);
             Log.Taken(logger, item.Name, outcome.JobId, outcome.Status);
             await receiptBlob.UploadAsync(BinaryData.FromObjectAsJson(receipt with { State = "done", JobId = outcome.JobId, Outcome = outcome.Status.ToString() }), overwrite: true, cancellationToken);
             _done.Add(receiptBlob.Name);

@@ -1,13 +1,16 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -19,7 +22,14 @@ namespace VaceFunctions.Orchestrations.Intake;
 /// state, is not started again) — or, for a document that can never succeed, write a rejection record
 /// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why.
 /// </summary>
-public sealed class JobIntake(DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, IOptions<DashScopeOptions> dashScope, TimeProvider time)
+public sealed class JobIntake(
+    DurableTaskClient client,
+    BlobServiceClient blobs,
+    BlobReadUrls urls,
+    IOptions<WorkflowOptions> workflow,
+    IOptions<DashScopeOptions> dashScope,
+    IOptions<InboxOptions> inbox,
+    TimeProvider time)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
     public JobValidationOptions ValidationOptions(IntakeSource source) => new()
@@ -65,6 +75,25 @@ public sealed class JobIntake(DurableTaskClient client, BlobServiceClient blobs,
 
         var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
         return new IntakeOutcome(started ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
+    }
+
+    /// <summary>
+    /// Takes a blob-pipeline job file in (both hosts' blob triggers): its first bytes, one more than a document may
+    /// have (enough to refuse an oversized file without reading it all), as of <paramref name="ifMatch"/> when given,
+    /// its relative media resolved to read URLs of the blobs beside it in <paramref name="folder"/>.
+    /// </summary>
+    public async Task<IntakeOutcome> SubmitJobFileAsync(BlobClient jobFile, string folder, ETag? ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobFile);
+        var content = (await jobFile.DownloadContentAsync(
+            new BlobDownloadOptions
+            {
+                Range = new HttpRange(0, JobDocumentReader.MaxDocumentBytes + 1),
+                Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
+            },
+            cancellationToken)).Value.Content;
+        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + inbox.Value.MediaUrlLifetime, urls);
+        return await SubmitAsync(content.ToMemory(), IntakeSource.Blob, cancellationToken, resolver.ResolveAsync);
     }
 
     /// <summary>Starts the job's orchestration; false when an instance with its id exists already.</summary>
