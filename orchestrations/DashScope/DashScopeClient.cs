@@ -112,7 +112,7 @@ public sealed partial class DashScopeClient
 
         // The worst case of every attempt timing out after the longest delays: the total timeout is a backstop that
         // never cuts the configured retries short.
-        resilience.TotalRequestTimeout.Timeout = (options.RequestTimeout * (options.MaxRetries + 1)) + (options.MaxRetryDelay * options.MaxRetries);
+        resilience.TotalRequestTimeout.Timeout = options.MaxCallDuration;
 
         // The library requires the breaker to sample at least two attempts' worth of time.
         if (resilience.CircuitBreaker.SamplingDuration < options.RequestTimeout * 2)

@@ -76,6 +76,12 @@ public sealed class DashScopeOptions : IValidatableObject
         }
     }
 
+    /// <summary>
+    /// The longest one call can take with every attempt timing out after the longest delays: the resilience pipeline's
+    /// total timeout, and how long a submission in flight elsewhere may still be waiting for its answer.
+    /// </summary>
+    public TimeSpan MaxCallDuration => (RequestTimeout * (MaxRetries + 1)) + (MaxRetryDelay * MaxRetries);
+
     private static string TrimApiSuffix(string url)
     {
         var trimmed = url.TrimEnd('/');

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.Workflow;
@@ -12,16 +13,28 @@ namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>
 /// Submits a job's task, at most once. Write-ahead: the attempt is recorded (<c>submissions/{jobId}.json</c> in
-/// the state container) before the POST and the task id right after, so a retried or replayed activity reuses
-/// the task instead of paying for a second one. An attempt whose outcome is unknown (a crash mid-POST, a timeout
-/// after sending) is never re-sent: the job fails with AmbiguousSubmit. Throttling and other errors that
-/// clearly created nothing are thrown, for the orchestrator's retry policy.
+/// the state container, created with If-None-Match and replaced only with its ETag) before the POST and the task id
+/// right after, so a retried or replayed activity reuses the task instead of paying for a second one. A second
+/// delivery of the same activity that finds an attempt still in flight (younger than the longest a call can take)
+/// waits for its answer and adopts its task. An attempt whose outcome is unknown (a crash mid-POST, a timeout after
+/// sending) is never re-sent: the job fails with AmbiguousSubmit. Once the service has answered with a task, the
+/// task id is returned even if recording it keeps failing: the engine keeps the activity's result.
 /// </summary>
 [DurableTask(Name)]
-public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient blobs, AdmissionSlots slots, IOptions<WorkflowOptions> options)
+public sealed partial class SubmitTaskActivity(
+    DashScopeClient client,
+    BlobServiceClient blobs,
+    AdmissionSlots slots,
+    IOptions<WorkflowOptions> options,
+    IOptions<DashScopeOptions> dashScope,
+    TimeProvider time,
+    ILogger<SubmitTaskActivity> logger)
     : TaskActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
 {
     public const string Name = "SubmitTask";
+
+    /// <summary>How often a duplicate delivery looks again at an attempt in flight.</summary>
+    internal static readonly TimeSpan InFlightCheckInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
     public override Task<Result> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
@@ -29,46 +42,97 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var record = blobs.GetBlobContainerClient(options.Value.StateContainer).GetBlobClient($"submissions/{input.JobId}.json");
-        await blobs.GetBlobContainerClient(options.Value.StateContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var container = blobs.GetBlobContainerClient(options.Value.StateContainer);
+        var record = container.GetBlobClient($"submissions/{input.JobId}.json");
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
-        var (existing, etag) = await ReadAsync(record, cancellationToken);
-        if (existing?.TaskId is { } taskId)
+        while (true)
         {
-            return Result.Created(taskId);
+            var (existing, etag) = await ReadAsync(record, cancellationToken);
+            if (existing is { State: SubmissionState.Attempting } && InFlight(existing))
+            {
+                // Another delivery of this activity is submitting right now: its answer is this one's too.
+                await Task.Delay(InFlightCheckInterval, time, cancellationToken);
+                continue;
+            }
+
+            if (existing?.TaskId is { } taskId)
+            {
+                return Result.Created(taskId);
+            }
+
+            if (existing is not null && existing.State != SubmissionState.Refused)
+            {
+                return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
+            }
+
+            // Within the account's rate: a throttled submission would only come back later.
+            await slots.WaitForSubmitTurnAsync(cancellationToken);
+
+            // Write-ahead: from here on, a crash leaves an "attempting" record behind. Losing the race to write it
+            // means another delivery is attempting: wait for its answer instead.
+            if (await TryWriteAsync(record, new Submission(SubmissionState.Attempting, null, null, time.GetUtcNow()), etag, cancellationToken) is { } mine)
+            {
+                return await SubmitAsync(input, record, mine, cancellationToken);
+            }
         }
+    }
 
-        if (existing is not null && existing.State != SubmissionState.Refused)
-        {
-            return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
-        }
-
-        // Within the account's rate: a throttled submission would only come back later.
-        await slots.WaitForSubmitTurnAsync(cancellationToken);
-
-        // Write-ahead: from here on, a crash leaves an "attempting" record behind.
-        var attempt = new Submission(SubmissionState.Attempting, null, null);
-        if (!await TryWriteAsync(record, attempt, etag, cancellationToken))
-        {
-            return Ambiguous("Another attempt to submit this job is in progress");
-        }
-
+    private async Task<Result> SubmitAsync(Request input, BlobClient record, ETag attempt, CancellationToken cancellationToken)
+    {
         try
         {
             var created = await client.SubmitAsync(JsonNode.Parse(input.RequestJson)!.AsObject(), cancellationToken);
-            await record.UploadAsync(BinaryData.FromObjectAsJson(new Submission(SubmissionState.Submitted, created.Output!.TaskId, created.RequestId), JsonOptions), overwrite: true, cancellationToken);
-            return Result.Created(created.Output.TaskId!);
+            var taskId = created.Output!.TaskId!;
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Submitted, taskId, created.RequestId, null), attempt, cancellationToken);
+            return Result.Created(taskId);
         }
         catch (DashScopeException ex) when (!ex.TaskMayHaveBeenCreated)
         {
             // Nothing was created: clear the way for another attempt, then let the orchestrator wait and retry, or fail.
-            await record.UploadAsync(BinaryData.FromObjectAsJson(new Submission(SubmissionState.Refused, null, ex.RequestId), JsonOptions), overwrite: true, cancellationToken);
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Refused, null, ex.RequestId, null), attempt, cancellationToken);
             return new Result(null, ex.Code, ex.ServiceMessage) { Retryable = ex.IsRetryable, RetryAfter = ex.RetryAfter };
         }
         catch (DashScopeException ex)
         {
-            await record.UploadAsync(BinaryData.FromObjectAsJson(new Submission(SubmissionState.Ambiguous, null, ex.RequestId), JsonOptions), overwrite: true, cancellationToken);
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Ambiguous, null, ex.RequestId, null), attempt, cancellationToken);
             return Ambiguous(ex.ServiceMessage);
+        }
+    }
+
+    /// <summary>
+    /// An attempt younger than the longest a submission can take (plus a margin for storage) may still get its
+    /// answer; an older one was interrupted. Records without a start time are from before this rule: interrupted.
+    /// </summary>
+    private bool InFlight(Submission attempt) =>
+        attempt.StartedAt is { } started && time.GetUtcNow() - started < dashScope.Value.MaxCallDuration + TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Records the service's answer over this attempt's own record (If-Match its ETag), retrying passing storage
+    /// trouble a few times. The answer itself is never lost to a storage failure: it is returned all the same, and a
+    /// record left "attempting" makes a later delivery wait out the attempt and then report it as ambiguous.
+    /// </summary>
+    private async Task RecordAnswerAsync(string jobId, BlobClient record, Submission answer, ETag attempt, CancellationToken cancellationToken)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                await record.UploadAsync(
+                    BinaryData.FromObjectAsJson(answer, JsonOptions),
+                    new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = attempt } },
+                    cancellationToken);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status != 412 && tries < 3)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(tries), time, cancellationToken);
+            }
+            catch (RequestFailedException ex)
+            {
+                Log.AnswerNotRecorded(logger, jobId, answer.State.ToString(), ex.Status, ex.ErrorCode);
+                return;
+            }
         }
     }
 
@@ -90,19 +154,20 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
         }
     }
 
-    private static async Task<bool> TryWriteAsync(BlobClient record, Submission submission, ETag? etag, CancellationToken cancellationToken)
+    /// <summary>Writes a new attempt over what was read (If-Match its ETag, or If-None-Match when there was none): its ETag, or null when another writer came first.</summary>
+    private static async Task<ETag?> TryWriteAsync(BlobClient record, Submission submission, ETag? etag, CancellationToken cancellationToken)
     {
         try
         {
-            await record.UploadAsync(
+            var written = await record.UploadAsync(
                 BinaryData.FromObjectAsJson(submission, JsonOptions),
                 new BlobUploadOptions { Conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All } },
                 cancellationToken);
-            return true;
+            return written.Value.ETag;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return false;
+            return null;
         }
     }
 
@@ -132,5 +197,12 @@ public sealed class SubmitTaskActivity(DashScopeClient client, BlobServiceClient
         Ambiguous,
     }
 
-    private sealed record Submission(SubmissionState State, string? TaskId, string? RequestId);
+    /// <summary>The write-ahead record: its state, the task id once known, the service's request id, and when an attempt began.</summary>
+    private sealed record Submission(SubmissionState State, string? TaskId, string? RequestId, DateTimeOffset? StartedAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1160, Level = LogLevel.Warning, Message = "Job {JobId}: the submission's answer ({State}) could not be recorded (storage {Status} {ErrorCode}); a later delivery of this step will report the attempt as ambiguous")]
+        public static partial void AnswerNotRecorded(ILogger logger, string jobId, string state, int status, string? errorCode);
+    }
 }
