@@ -153,7 +153,9 @@ internal static class ProgressDisplay
     private static string Describe(VaceJobStatus status) => status.Phase switch
     {
         VaceJobPhase.WaitingForSlot => status.QueuePosition is { } position ? $"waiting for a task slot ({position} ahead)" : "waiting for a task slot",
+        VaceJobPhase.Generating when status.Outage is not null => $"generating: task {status.TaskId}, DashScope unreachable since {status.OutageSince:HH:mm:ss} ({status.Outage}); waiting",
         VaceJobPhase.Generating => $"generating: task {status.TaskId} {status.TaskStatus}{(status.PollCount > 0 ? $", poll {status.PollCount}" : "")}",
+        VaceJobPhase.AwaitingBilledTask => $"{status.Outcome?.ErrorCode}: task {status.TaskId} is still {status.TaskStatus} and billed; its slot is held until it ends",
         _ => status.Phase.ToString(),
     };
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>
-/// Reads a task's status once. Transport errors and 5xx are retried by the client, then thrown. A status this client
+/// Reads a task's status once. Transport errors, 5xx and throttling are retried by the client; if the service stays
+/// out of reach, the poll answers <see cref="Result.Outage"/> (logged) and the job keeps waiting, backing off, while
+/// its task runs on remotely. Only permanent answers (a bad key, a refused request) are thrown. A status this client
 /// does not know is logged and reported as <see cref="DashScopeTaskStatus.Unrecognized"/>: the job keeps polling.
 /// </summary>
 [DurableTask(Name)]
@@ -17,7 +19,17 @@ public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<Pol
 
     public async Task<Result> RunAsync(string input, CancellationToken cancellationToken)
     {
-        var response = await client.GetTaskAsync(input, cancellationToken);
+        DashScopeTaskResponse response;
+        try
+        {
+            response = await client.GetTaskAsync(input, cancellationToken);
+        }
+        catch (DashScopeException ex) when (ex.IsRetryable)
+        {
+            Log.Unreachable(logger, input, ex.Code, (int?)ex.StatusCode);
+            return Result.Unreachable($"{ex.Code}: {ex.ServiceMessage}");
+        }
+
         var output = response.Output!;
         if (output.Status == DashScopeTaskStatus.Unrecognized)
         {
@@ -36,11 +48,20 @@ public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<Pol
         DashScopeUsage? Usage,
         string? SubmitTime,
         string? ScheduledTime,
-        string? EndTime);
+        string? EndTime)
+    {
+        /// <summary>Set when DashScope could not be reached (network, 5xx, throttling): the status is not known.</summary>
+        public string? Outage { get; init; }
+
+        public static Result Unreachable(string why) => new(DashScopeTaskStatus.Unrecognized, null, null, null, null, null, null, null) { Outage = why };
+    }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1150, Level = LogLevel.Warning, Message = "Task {TaskId} has a status this client does not know ({TaskStatus}); polling on")]
         public static partial void Unrecognized(ILogger logger, string taskId, string? taskStatus);
+
+        [LoggerMessage(EventId = 1151, Level = LogLevel.Warning, Message = "Task {TaskId} could not be polled ({Code}, HTTP {Status}); the job waits and polls again")]
+        public static partial void Unreachable(ILogger logger, string taskId, string code, int? status);
     }
 }

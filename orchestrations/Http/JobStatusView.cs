@@ -17,7 +17,8 @@ public sealed record JobStatusView(
     public static JobStatusView From(OrchestrationMetadata instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VaceJobResult>() : null;
+        var progress = ProgressOf(instance);
+        var result = ResultOf(instance, progress);
         var error = instance.RuntimeStatus switch
         {
             OrchestrationRuntimeStatus.Failed => instance.FailureDetails?.ErrorMessage,
@@ -25,6 +26,20 @@ public sealed record JobStatusView(
             _ => result is { Succeeded: false } ? $"{result.ErrorCode}: {result.ErrorMessage}" : null,
         };
         return new JobStatusView(instance.InstanceId, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime, instance.LastUpdatedAt.UtcDateTime,
-            instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<VaceJobStatus>(), result, error);
+            progress, result, error);
+    }
+
+    /// <summary>The job's progress (its custom status), if it showed any.</summary>
+    public static VaceJobStatus? ProgressOf(OrchestrationMetadata instance) =>
+        instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<VaceJobStatus>();
+
+    /// <summary>
+    /// The job's result: the orchestration's output once it completed, or — while it still follows a billed task it
+    /// could not cancel — the outcome it already reported (canceled, timed out).
+    /// </summary>
+    public static VaceJobResult? ResultOf(OrchestrationMetadata instance, VaceJobStatus? progress)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        return instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VaceJobResult>() : progress?.Outcome;
     }
 }

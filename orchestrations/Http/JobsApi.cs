@@ -93,8 +93,9 @@ public static class JobsApi
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.");
         }
 
+        // A job has ended once it has a result: also while it follows a billed task it could not cancel.
         var view = JobStatusView.From(instance);
-        return instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
+        return view.Result is not null || instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
     }
 
     public static async Task<IResult> ListAsync(
@@ -177,8 +178,8 @@ public static class JobsApi
         DashScopeUsage? usage = null;
         if (status is not null)
         {
-            var progress = status.SerializedCustomStatus is null ? null : status.ReadCustomStatusAs<VaceJobStatus>();
-            var result = status.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? status.ReadOutputAs<VaceJobResult>() : null;
+            var progress = JobStatusView.ProgressOf(status);
+            var result = JobStatusView.ResultOf(status, progress);
             output = output with { TaskStatus = TaskStatusOf(status, progress, result), SubmitTime = Format(status.CreatedAt.UtcDateTime) };
             if (result is { Succeeded: true })
             {
@@ -205,12 +206,16 @@ public static class JobsApi
         return Results.Json(new DashScopeTaskResponse { RequestId = RequestId(), Output = output, Usage = usage }, DashScopeJson);
     }
 
-    /// <summary>The job's state in DashScope's words: PENDING until its task runs, RUNNING until the copy is done.</summary>
+    /// <summary>
+    /// The job's state in DashScope's words: PENDING until its task runs, RUNNING until the copy is done, then its
+    /// outcome — also while the job follows a billed task it could not cancel (its outcome is reported already).
+    /// </summary>
     private static string TaskStatusOf(OrchestrationMetadata status, VaceJobStatus? progress, VaceJobResult? result) => status.RuntimeStatus switch
     {
-        OrchestrationRuntimeStatus.Completed => result is { Succeeded: true } ? "SUCCEEDED" : result?.ErrorCode == VaceJobErrorCodes.Canceled ? "CANCELED" : "FAILED",
         OrchestrationRuntimeStatus.Failed => "FAILED",
         OrchestrationRuntimeStatus.Terminated => "CANCELED",
+        _ when result is not null => result.Succeeded ? "SUCCEEDED" : result.ErrorCode == VaceJobErrorCodes.Canceled ? "CANCELED" : "FAILED",
+        OrchestrationRuntimeStatus.Completed => "FAILED",
         _ => progress?.Phase switch
         {
             null or VaceJobPhase.Probing or VaceJobPhase.WaitingForSlot or VaceJobPhase.Submitting => "PENDING",

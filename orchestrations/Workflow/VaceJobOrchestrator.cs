@@ -12,8 +12,12 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// Runs one VACE job to its end, like the monitor pattern: probe the inputs → wait for a task slot → submit →
 /// poll on durable timers until the task ends or the deadline passes → release the slot → copy the video into
 /// owned storage → write the manifest → notify the callback. A <see cref="CancelEvent"/> raised on the instance
-/// ends the job as Canceled at its next wait. A long task continues as new every
-/// <see cref="VaceJobRequest.PollsPerExecution"/> polls (<see cref="VaceJobResume"/>), keeping the history short.
+/// ends the job as Canceled at its next wait. Polls that cannot reach the service keep the job waiting, backing off.
+/// A task that is RUNNING when the job is canceled or out of time cannot be canceled: the job's outcome is reported
+/// at once (manifest, callback), and the job keeps the task's slot until a poll sees the task end — at most
+/// <see cref="VaceJobRequest.BilledTaskCeiling"/> past the deadline — then copies a video it made (it is paid for).
+/// A long task continues as new every <see cref="VaceJobRequest.PollsPerExecution"/> polls
+/// (<see cref="VaceJobResume"/>), keeping the history short.
 /// Deterministic: time comes from the context and every setting from the input.
 /// </summary>
 [DurableTask(Name)]
@@ -45,6 +49,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
     internal static readonly TimeSpan SubmitMaxRetry = TimeSpan.FromMinutes(1);
 
+    /// <summary>The longest wait between polls while the service cannot be reached: the wait doubles up to this.</summary>
+    internal static readonly TimeSpan OutagePollCap = TimeSpan.FromMinutes(5);
+
     public override async Task<VaceJobResult> RunAsync(TaskOrchestrationContext context, VaceJobRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -54,6 +61,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
     /// <summary>The delay before the next poll: from the initial interval, doubling up to the steady one.</summary>
     internal static TimeSpan NextPollDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.PollInterval);
+
+    /// <summary>The delay before the next poll after one that could not reach the service: doubling up to 5 min.</summary>
+    internal static TimeSpan NextOutageDelay(TimeSpan previous) => Min(previous * 2, OutagePollCap);
+
+    /// <summary>
+    /// How long a slot is leased: the job's wait, the time it may follow a billed task past its deadline, and a
+    /// margin. A job that vanishes (terminated, purged) loses its slot when the lease ends.
+    /// </summary>
+    internal static TimeSpan SlotLease(VaceJobRequest job) => job.MaxWait + job.BilledTaskCeiling + TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// The delay before asking again for a slot: doubling up to 4 intervals. Asking less often the longer a job
@@ -95,7 +111,10 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
         private bool _holdsSlot = job.Resume is not null;
-        private string? _phase = job.Resume is null ? null : nameof(VaceJobPhase.Generating);
+        private string? _phase = job.Resume is null ? null : (job.Resume.Reported is null ? VaceJobPhase.Generating : VaceJobPhase.AwaitingBilledTask).ToString();
+
+        /// <summary>The job's outcome was reported (manifest, callback) while it followed a billed task.</summary>
+        private bool _reported = job.Resume?.Reported is not null;
         private DateTime _phaseStarted = job.Resume?.PhaseStarted ?? default;
 
         private DateTime Deadline { get; } = job.Resume?.Deadline ?? context.CurrentUtcDateTime + job.MaxWait;
@@ -126,13 +145,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 await ReleaseSlotAsync();
             }
 
-            result = await WriteManifestAsync(result);
-            var notified = await NotifyAsync(result);
-            if (notified != result)
-            {
-                // The callback could not be delivered: the manifest, the job's record, says so too.
-                result = await WriteManifestAsync(notified);
-            }
+            // A job that followed a billed task has called back already: its record is brought up to date.
+            result = _reported ? await WriteManifestAsync(result) : await ReportAsync(result);
             EndPhase();
             Show(_status with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
             if (result.Succeeded)
@@ -176,7 +190,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             while (true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, job.MaxWait + TimeSpan.FromMinutes(15)), _transient);
+                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, SlotLease(job)), _transient);
 
                 // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
                 // or the jobs behind it wait until the place goes stale (2 min or more).
@@ -218,62 +232,123 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>From the submitted task to the copied video; null when the job continued as new while polling.</summary>
         private async Task<VaceJobResult?> FinishAsync(string taskId, TimeSpan firstPollDelay)
         {
-            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay);
+            if (job.Resume?.Reported is { } reported)
+            {
+                return await FollowBilledTaskAsync(taskId, reported, firstPollDelay);
+            }
+
+            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline, cancelable: true);
             if (continued)
             {
                 return null;
             }
 
-            if (canceledBecause is not null)
+            var status = task?.Status ?? DashScopeTaskStatus.Pending;
+            if (canceledBecause is not null || !(status.IsTerminal() || status == DashScopeTaskStatus.Unknown))
             {
-                var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
-                await ReleaseSlotAsync();
-                return Failure(VaceJobErrorCodes.Canceled,
-                    $"{canceledBecause}{(canceled ? "; the task was canceled" : $"; the task was already {task?.Status.ToWire() ?? "PENDING"} and could not be canceled")}.", task);
+                // The job ends here, canceled or out of time; its task ends only if the service still lets it be canceled.
+                var (code, why) = canceledBecause is not null
+                    ? (VaceJobErrorCodes.Canceled, canceledBecause)
+                    : (VaceJobErrorCodes.Timeout, $"The task was still {status.ToWire()} after {job.MaxWait}");
+                if (await TryCancelTaskAsync(taskId))
+                {
+                    await ReleaseSlotAsync();
+                    return Failure(code, $"{why}; the task was canceled.", task);
+                }
+
+                return await FollowBilledTaskAsync(taskId, Failure(code,
+                    $"{why}; the task was already {status.ToWire()} and could not be canceled: it runs on and is billed. The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the deadline) and copies a video it makes.",
+                    task), job.PollInterval);
             }
 
             await ReleaseSlotAsync();
             switch (task!.Status)
             {
                 case DashScopeTaskStatus.Succeeded when task.VideoUrl is not null:
-                    break;
+                    return await CopyAsync(taskId, task, Outcome(task) with { Succeeded = true });
                 case DashScopeTaskStatus.Failed:
                     return Failure(task.Code ?? "TaskFailed", task.Message ?? "The task failed without a message.", task);
                 case DashScopeTaskStatus.Canceled:
                     return Failure(VaceJobErrorCodes.Canceled, "The task was canceled.", task);
                 case DashScopeTaskStatus.Unknown:
                     return Failure(VaceJobErrorCodes.TaskUnknown, "DashScope no longer knows the task (UNKNOWN): it expired or never existed.", task);
-                case DashScopeTaskStatus.Succeeded:
-                    return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
                 default:
-                    var canceled = await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
-                    return Failure(VaceJobErrorCodes.Timeout,
-                        $"The task was still {task.Status.ToWire()} after {job.MaxWait}{(canceled ? "; it was canceled" : "")}.", task);
+                    return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
+            }
+        }
+
+        /// <summary>
+        /// The job has ended (<paramref name="outcome"/>) but its task runs on and is billed: reports the outcome now
+        /// (manifest, callback), keeps the slot — the account's limit counts the task — until a poll sees the task end
+        /// or <see cref="VaceJobRequest.BilledTaskCeiling"/> passes, then copies a video the task made. The outcome
+        /// stays the job's; the manifest adds what became of the task. Null when it continued as new.
+        /// </summary>
+        private async Task<VaceJobResult?> FollowBilledTaskAsync(string taskId, VaceJobResult outcome, TimeSpan firstPollDelay)
+        {
+            if (!_reported)
+            {
+                outcome = await ReportAsync(outcome);
+                _reported = true;
+                BeginPhase(VaceJobPhase.AwaitingBilledTask);
             }
 
+            Show(_status with { Outcome = outcome with { Warnings = [] } });
+            var (task, _, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline + job.BilledTaskCeiling, cancelable: false, outcome);
+            if (continued)
+            {
+                return null;
+            }
+
+            await ReleaseSlotAsync();
+            var ended = outcome with { TaskStatus = task?.Status.ToWire() ?? outcome.TaskStatus, Usage = task?.Usage ?? outcome.Usage, EndTime = task?.EndTime };
+            if (task is { Status: DashScopeTaskStatus.Succeeded, VideoUrl: not null })
+            {
+                var copied = await CopyAsync(taskId, task, ended);
+                return copied.BlobUrl is not null
+                    ? copied with { ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded; its video, paid for, was copied to {job.OutputContainer}/{job.OutputBlob}.") }
+                    : copied with { ErrorCode = outcome.ErrorCode, ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded, but its video could not be copied: {copied.ErrorMessage}") };
+            }
+
+            return ended with
+            {
+                ErrorMessage = Append(outcome.ErrorMessage, task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown)
+                    ? $"The task then ended {t.Status.ToWire()}."
+                    : $"The task had not ended {job.BilledTaskCeiling} past the deadline; its slot was given back."),
+            };
+        }
+
+        /// <summary>
+        /// Copies the task's video into the job's output blob: <paramref name="outcome"/> with the blob's details, or
+        /// failed with OutputExpired when the URL expired or the copy kept failing for its window.
+        /// </summary>
+        private async Task<VaceJobResult> CopyAsync(string taskId, PollTaskActivity.Result task, VaceJobResult outcome)
+        {
             BeginPhase(VaceJobPhase.Copying);
             CopyOutputActivity.Result copy;
             try
             {
                 copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
                     CopyOutputActivity.Name,
-                    new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl, job.OutputContainer, job.OutputBlob),
+                    new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl!, job.OutputContainer, job.OutputBlob),
                     TaskOptions.FromRetryPolicy(CopyRetry(job)));
             }
             catch (TaskFailedException ex)
             {
-                return Failure(VaceJobErrorCodes.OutputExpired,
-                    $"The output could not be copied within {job.OutputCopyWindow}, before its URL expired: {ex.FailureDetails.ErrorMessage}", task);
+                return outcome with
+                {
+                    Succeeded = false,
+                    ErrorCode = VaceJobErrorCodes.OutputExpired,
+                    ErrorMessage = $"The output could not be copied within {job.OutputCopyWindow}, before its URL expired: {ex.FailureDetails.ErrorMessage}",
+                };
             }
 
             if (copy.ExpiredReason is { } expired)
             {
-                return Failure(VaceJobErrorCodes.OutputExpired, expired, task);
+                return outcome with { Succeeded = false, ErrorCode = VaceJobErrorCodes.OutputExpired, ErrorMessage = expired };
             }
 
-            return Outcome(task) with
+            return outcome with
             {
-                Succeeded = true,
                 Container = job.OutputContainer,
                 Blob = job.OutputBlob,
                 BlobUrl = copy.BlobUrl,
@@ -281,6 +356,21 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 Sha256 = copy.Sha256,
                 DurationSeconds = copy.DurationSeconds,
             };
+        }
+
+        /// <summary>Asks the service to cancel the task: true when it did (the task was still PENDING).</summary>
+        private async Task<bool> TryCancelTaskAsync(string taskId)
+        {
+            try
+            {
+                return await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
+            }
+            catch (TaskFailedException ex)
+            {
+                // The service could not be asked (an outage): the task may run on, so it is followed like a running one.
+                Log.TaskNotCanceled(_log, job.JobId, taskId, ex.FailureDetails.ErrorMessage);
+                return false;
+            }
         }
 
         /// <summary>
@@ -312,25 +402,48 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         }
 
         /// <summary>
-        /// Polls on durable timers until the task ends, the deadline passes or the job is canceled — or, after
-        /// <see cref="VaceJobRequest.PollsPerExecution"/> polls, continues as new with the state to pick up from.
+        /// Polls on durable timers until the task ends, <paramref name="until"/> passes or (when
+        /// <paramref name="cancelable"/>) the job is canceled — or, after <see cref="VaceJobRequest.PollsPerExecution"/>
+        /// polls, continues as new with the state to pick up from (and the outcome already <paramref name="reported"/>).
+        /// A poll that cannot reach the service changes nothing but the wait, which backs off up to 5 min.
         /// </summary>
-        private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(string taskId, TimeSpan delay)
+        private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(
+            string taskId, TimeSpan delay, DateTime until, bool cancelable, VaceJobResult? reported = null)
         {
             PollTaskActivity.Result? task = null;
             for (var polls = 1; ; polls++)
             {
-                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + delay, Deadline)) is { } reason)
+                var fireAt = Min(context.CurrentUtcDateTime + delay, until);
+                if (!cancelable)
+                {
+                    await context.CreateTimer(fireAt, CancellationToken.None);
+                }
+                else if (await WaitOrCancelAsync(fireAt) is { } reason)
                 {
                     return (task, reason, false);
                 }
 
-                delay = NextPollDelay(delay, job);
-                task = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
-                Show(_status with { TaskStatus = task.Status.ToWire(), PollCount = _status.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
+                var polled = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
+                if (polled.Outage is { } outage)
+                {
+                    delay = NextOutageDelay(delay);
+                    Show(_status with
+                    {
+                        Outage = outage,
+                        OutageSince = _status.OutageSince ?? context.CurrentUtcDateTime,
+                        PollCount = _status.PollCount + 1,
+                        LastPolledAt = context.CurrentUtcDateTime,
+                    });
+                }
+                else
+                {
+                    task = polled;
+                    delay = NextPollDelay(delay, job);
+                    Show(_status with { TaskStatus = task.Status.ToWire(), Outage = null, OutageSince = null, PollCount = _status.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
+                }
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
-                if (task.Status.IsTerminal() || task.Status == DashScopeTaskStatus.Unknown || context.CurrentUtcDateTime >= Deadline)
+                if (task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown) || context.CurrentUtcDateTime >= until)
                 {
                     return (task, null, false);
                 }
@@ -338,13 +451,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 if (polls >= job.PollsPerExecution)
                 {
                     // A Cancel already received belongs to this execution (only events nobody waits for carry over).
-                    if (CanceledReason() is { } canceled)
+                    if (cancelable && CanceledReason() is { } canceled)
                     {
                         return (task, canceled, false);
                     }
 
                     context.ContinueAsNew(
-                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted) },
+                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted, reported) },
                         preserveUnprocessedEvents: true);
                     return (task, null, true);
                 }
@@ -414,6 +527,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 return result with { ErrorMessage = Append(result.ErrorMessage, $"The manifest could not be written: {ex.FailureDetails.ErrorMessage}") };
             }
+        }
+
+        /// <summary>Reports the job's outcome: its manifest, then its callback; a callback not delivered is recorded in the manifest too.</summary>
+        private async Task<VaceJobResult> ReportAsync(VaceJobResult result)
+        {
+            result = await WriteManifestAsync(result);
+            var notified = await NotifyAsync(result);
+            return notified == result ? result : await WriteManifestAsync(notified);
         }
 
         private async Task<VaceJobResult> NotifyAsync(VaceJobResult result)
@@ -515,5 +636,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Job {JobId} could not give back its task slot, which expires with its lease: {Error}")]
         public static partial void SlotNotReleased(ILogger logger, string jobId, string error);
+
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Job {JobId} could not ask DashScope to cancel task {TaskId}; it follows the task until it ends: {Error}")]
+        public static partial void TaskNotCanceled(ILogger logger, string jobId, string taskId, string error);
     }
 }

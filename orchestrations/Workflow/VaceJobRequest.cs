@@ -52,6 +52,12 @@ public sealed record VaceJobRequest
     public TimeSpan OutputCopyWindow { get; init; } = TimeSpan.FromHours(23);
 
     /// <summary>
+    /// How long past its deadline a job follows a task it could not cancel (RUNNING at the deadline or at a cancel):
+    /// it holds the task slot until a poll sees the task end, or this long, then gives the slot back regardless.
+    /// </summary>
+    public TimeSpan BilledTaskCeiling { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>
     /// Polls in one execution of the orchestration; then it continues as new (<see cref="Resume"/>), so a job's
     /// history stays short however long its task runs (100 polls: about 25 min at the default interval).
     /// </summary>

@@ -12,11 +12,13 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// <param name="NextPollDelay">The delay before the next poll.</param>
 /// <param name="Status">The progress shown when the execution ended.</param>
 /// <param name="Phases">The timings of the phases that ended.</param>
-/// <param name="PhaseStarted">When the running phase (Generating) began.</param>
+/// <param name="PhaseStarted">When the running phase (Generating or AwaitingBilledTask) began.</param>
+/// <param name="Reported">The outcome already reported when the job follows a billed task it could not cancel.</param>
 public sealed record VaceJobResume(
     string TaskId,
     DateTime Deadline,
     TimeSpan NextPollDelay,
     VaceJobStatus Status,
     IReadOnlyDictionary<string, PhaseTiming> Phases,
-    DateTime PhaseStarted);
+    DateTime PhaseStarted,
+    VaceJobResult? Reported = null);

@@ -19,4 +19,16 @@ public sealed record VaceJobStatus
     public int? QueuePosition { get; init; }
 
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>While polls cannot reach DashScope: the last error. The job waits on, backing off.</summary>
+    public string? Outage { get; init; }
+
+    /// <summary>While polls cannot reach DashScope: since when.</summary>
+    public DateTime? OutageSince { get; init; }
+
+    /// <summary>
+    /// The job's outcome, reported already, while the orchestration still follows a billed task it could not cancel
+    /// (<see cref="VaceJobPhase.AwaitingBilledTask"/>); its warnings are in <see cref="Warnings"/>.
+    /// </summary>
+    public VaceJobResult? Outcome { get; init; }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
@@ -78,14 +79,13 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     }
 
     [Fact]
-    public async Task Cancel_RunningJob_EndsIt_AndASecondCancelConflicts()
+    public async Task Cancel_JobWhoseTaskIsPending_EndsIt_AndASecondCancelConflicts()
     {
-        host.Simulator.State.Faults = new SimulatorFaults { StuckInRunning = true };
+        using var pending = KeepTasksPending();
         var document = host.Sample("video_extension", "http-cancel");
         document["input"]!["prompt"] = "A dog that will be canceled.";
         await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
         await WaitForPhaseAsync("http-cancel", "Generating");
-        host.Simulator.State.Faults = new SimulatorFaults();
 
         Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
         var done = await WaitDoneAsync("http-cancel");
@@ -100,14 +100,39 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     }
 
     [Fact]
-    public async Task PostJob_SameIdWhileRunning_StartsNothingAndLeavesTheRunningJobAsItWas()
+    public async Task Cancel_JobWhoseTaskRuns_IsReportedCanceledAtOnce_AsRunningAndBilled_AndASecondCancelConflicts()
     {
         host.Simulator.State.Faults = new SimulatorFaults { StuckInRunning = true };
+        var document = host.Sample("video_extension", "http-cancel-running");
+        document["input"]!["prompt"] = "A dog whose task runs on.";
+        await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
+        await WaitForRunningTaskAsync("http-cancel-running");
+        host.Simulator.State.Faults = new SimulatorFaults();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel-running/cancel")).StatusCode);
+        var done = await WaitDoneAsync("http-cancel-running");
+
+        // The job has ended for its user (result, manifest) while its instance still follows the task that runs on.
+        Assert.Equal("Running", done["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(("AwaitingBilledTask", VaceJobErrorCodes.Canceled), (done["progress"]!["phase"]!.GetValue<string>(), done["result"]!["errorCode"]!.GetValue<string>()));
+        Assert.Contains("could not be canceled: it runs on and is billed", done["result"]!["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel-running/cancel")).StatusCode);
+        var task = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/v1/tasks/http-cancel-running")).Content.ReadAsStringAsync())!;
+        Assert.Equal("CANCELED", task["output"]!["task_status"]!.GetValue<string>());
+
+        // The simulated task never ends: stop following it, as an operator would, so the shared host's slots stay free.
+        await Client.TerminateInstanceAsync("http-cancel-running");
+        await host.Host.Services.GetRequiredService<AdmissionSlots>().ReleaseAsync("http-cancel-running", CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task PostJob_SameIdWhileRunning_StartsNothingAndLeavesTheRunningJobAsItWas()
+    {
+        using var pending = KeepTasksPending();
         var first = host.Sample("video_extension", "http-dup-running");
         first["input"]!["prompt"] = "The first dog, skateboarding.";
         await host.SendAsync(HttpMethod.Post, "api/jobs", first.ToJsonString());
         await WaitForPhaseAsync("http-dup-running", "Generating");
-        host.Simulator.State.Faults = new SimulatorFaults();
 
         var second = host.Sample("video_extension", "http-dup-running");
         second["input"]!["prompt"] = "A different dog, surfing.";
@@ -248,6 +273,35 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"{id} not done: {body}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Keeps the simulator's tasks PENDING (cancelable) until disposed.</summary>
+    private Restore KeepTasksPending()
+    {
+        var usual = host.Simulator.Options.PendingDuration;
+        host.Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
+        return new Restore(() => host.Simulator.Options.PendingDuration = usual);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
+    private async Task WaitForRunningTaskAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var view = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, $"api/jobs/{id}")).Content.ReadAsStringAsync());
+            if (view?["progress"]?["taskStatus"]?.GetValue<string>() == "RUNNING")
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{id} never saw its task RUNNING");
             await Task.Delay(100);
         }
     }

@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -64,6 +67,35 @@ public sealed class VaceJobEndToEndTests
         Assert.Equal(result.TaskId, resume.TaskId);
         Assert.Equal(resume.Status.PollCount + 1, (await host.ProgressAsync(jobId))!.PollCount);
         Assert.True(resume.Status.PollCount >= 1);
+    }
+
+    [Fact]
+    public async Task Job_OutOfTimeWhileItsTaskRuns_IsReportedAtOnce_KeepsItsSlot_AndStillCopiesTheBilledVideo()
+    {
+        // The deadline falls while the task runs: 5 s into the job, against a task that runs 10 s.
+        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(10));
+        var jobId = await host.StartAsync(host.Sample("video_edit", "e2e-billed"), request => request with { MaxWait = TimeSpan.FromSeconds(5) });
+
+        // Reported at once: the job's outcome is in its status, its manifest and the HTTP view while the task still runs.
+        await host.WaitForProgressAsync(jobId, p => p?.Outcome is not null);
+        var instance = (await host.Client.GetInstanceAsync(jobId, getInputsAndOutputs: true))!;
+        var view = JobStatusView.From(instance);
+        Assert.Equal(("Running", VaceJobErrorCodes.Timeout, VaceJobPhase.AwaitingBilledTask), (view.RuntimeStatus, view.Result?.ErrorCode, view.Progress!.Phase));
+        Assert.Contains("runs on and is billed", view.Error, StringComparison.Ordinal);
+        Assert.Contains(jobId, await host.Services.GetRequiredService<AdmissionSlots>().HoldersAsync(default));
+        var manifest = host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{jobId}/result.json");
+        var reported = JsonNode.Parse((await manifest.DownloadContentAsync()).Value.Content.ToString())!["result"]!;
+        Assert.Equal((VaceJobErrorCodes.Timeout, null), (reported["errorCode"]!.GetValue<string>(), reported["blob"]?.GetValue<string>()));
+
+        var result = await host.WaitAsync(jobId);
+
+        Assert.Equal((false, VaceJobErrorCodes.Timeout, "SUCCEEDED"), (result.Succeeded, result.ErrorCode, result.TaskStatus));
+        Assert.Equal(SampleSha256, result.Sha256);
+        Assert.Equal(SampleSha256, await host.OutputSha256Async(jobId));
+        Assert.DoesNotContain(jobId, await host.Services.GetRequiredService<AdmissionSlots>().HoldersAsync(default));
+        Assert.Equal((1, 1), (host.Simulator.State.Counters().TasksCreated, host.Simulator.State.Counters().Cancels));
+        var final = JsonNode.Parse((await manifest.DownloadContentAsync()).Value.Content.ToString())!["result"]!;
+        Assert.Equal(result.Blob, final["blob"]!.GetValue<string>());
     }
 
     [Fact]

@@ -107,15 +107,16 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
-    public async Task Run_TaskStillRunningAtTheDeadline_TimesOutAndTriesToCancel()
+    public async Task Run_TaskStillGoingAtTheDeadlineAndCancelable_TimesOutCancelsItAndGivesTheSlotBack()
     {
         // The 5 s wait before the first poll is cut to the deadline at 1.5 s.
         var job = Fast(Request("video_edit")) with { InitialPollInterval = LongWait, PollInterval = LongWait, MaxWait = ShortMaxWait };
-        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => false);
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => true);
 
         var result = await workflow.RunAsync(job);
 
         Assert.Equal((VaceJobErrorCodes.Timeout, "RUNNING"), (result.ErrorCode, result.TaskStatus));
+        Assert.EndsWith("the task was canceled.", result.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(1, workflow.CallCount(PollTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(CancelTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
@@ -354,7 +355,7 @@ public class VaceJobOrchestratorTests
     public async Task Run_CancelArrivingDuringThePollBeforeContinuingAsNew_IsNotLost()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 1 };
-        await using var workflow = Happy().On(CancelTaskActivity.Name, () => false);
+        await using var workflow = Happy().On(CancelTaskActivity.Name, () => true);
         var polls = 0;
         workflow.On(PollTaskActivity.Name, () =>
         {
@@ -425,10 +426,133 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_TaskRunningAtTheDeadline_ReportsTimeoutAtOnce_HoldsTheSlotUntilTheTaskEnds_AndCopiesItsVideo()
+    {
+        var job = Fast(Request("video_edit", callback: "https://example.com/hook")) with { MaxWait = ShortMaxWait };
+        var task = new BilledTask(2, () => Poll(DashScopeTaskStatus.Succeeded));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => task.Poll()).On(CancelTaskActivity.Name, () => task.Cancel());
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((false, VaceJobErrorCodes.Timeout, "SUCCEEDED"), (result.Succeeded, result.ErrorCode, result.TaskStatus));
+        Assert.Contains("could not be canceled: it runs on and is billed", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains($"The task then succeeded; its video, paid for, was copied to {job.OutputContainer}/{job.OutputBlob}.", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal((job.OutputBlob, "abc123", 1234L), (result.Blob, result.Sha256, result.Size));
+
+        // Reported at once: the manifest and the callback came before the task's last polls; the slot after them.
+        var names = workflow.Calls.Select(c => c.Name).ToList();
+        var lastPoll = names.LastIndexOf(PollTaskActivity.Name);
+        Assert.True(names.IndexOf(WriteManifestActivity.Name) < lastPoll - 1);
+        Assert.True(names.IndexOf(NotifyCallbackActivity.Name) < lastPoll - 1);
+        Assert.Equal(1, workflow.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal([ReleaseSlotActivity.Name, CopyOutputActivity.Name, WriteManifestActivity.Name], names.Skip(lastPoll + 1));
+        var manifests = workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name);
+        Assert.Equal((VaceJobErrorCodes.Timeout, null), (manifests[0].Manifest.Result.ErrorCode, manifests[0].Manifest.Result.Blob));
+        Assert.Equal((VaceJobErrorCodes.Timeout, job.OutputBlob), (manifests[^1].Manifest.Result.ErrorCode, manifests[^1].Manifest.Result.Blob));
+        Assert.Contains(workflow.Statuses, s => s is { Phase: VaceJobPhase.AwaitingBilledTask, Outcome.ErrorCode: VaceJobErrorCodes.Timeout });
+    }
+
+    [Fact]
+    public async Task Run_CancelWhileTheTaskRuns_ReportsCanceledAtOnce_AndGivesTheSlotBackWhenTheTaskEnds()
+    {
+        var job = Fast(Request("video_edit", callback: "https://example.com/hook"));
+        var task = new BilledTask(2, () => Poll(DashScopeTaskStatus.Failed));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => task.Poll()).On(CancelTaskActivity.Name, () => task.Cancel());
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(PollTaskActivity.Name, 2);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent, "the user changed their mind");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "FAILED"), (result.ErrorCode, result.TaskStatus));
+        Assert.Equal(
+            "Canceled: the user changed their mind; the task was already RUNNING and could not be canceled: it runs on and is billed. "
+            + $"The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the deadline) and copies a video it makes. The task then ended FAILED.",
+            result.ErrorMessage);
+        var names = workflow.Calls.Select(c => c.Name).ToList();
+        Assert.True(names.IndexOf(NotifyCallbackActivity.Name) < names.LastIndexOf(PollTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal(names.LastIndexOf(PollTaskActivity.Name) + 1, names.IndexOf(ReleaseSlotActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(VaceJobPhase.Failed, workflow.FinalStatus!.Phase);
+    }
+
+    [Fact]
+    public async Task Run_BilledTaskNeverEnds_GivesTheSlotBackAtTheCeiling()
+    {
+        var job = Fast(Request("video_edit")) with { MaxWait = ShortMaxWait };
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => false);
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((VaceJobErrorCodes.Timeout, "RUNNING"), (result.ErrorCode, result.TaskStatus));
+        Assert.EndsWith($"The task had not ended {job.BilledTaskCeiling} past the deadline; its slot was given back.", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+        var deadline = workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name)[^1].Manifest.Phases[nameof(VaceJobPhase.Probing)].Started + job.MaxWait;
+        Assert.True(workflow.FinalStatus!.LastPolledAt >= deadline + job.BilledTaskCeiling, $"last poll {workflow.FinalStatus.LastPolledAt:O}, deadline {deadline:O}");
+    }
+
+    [Fact]
+    public async Task Run_FollowingABilledTask_ContinuesAsNew_AndReportsOnce()
+    {
+        var job = Fast(Request("video_edit", callback: "https://example.com/hook")) with { PollsPerExecution = 2 };
+        var task = new BilledTask(4, () => Poll(DashScopeTaskStatus.Succeeded));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => task.Poll()).On(CancelTaskActivity.Name, () => task.Cancel());
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(PollTaskActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.CancelEvent);
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.Equal((VaceJobErrorCodes.Canceled, "SUCCEEDED", job.OutputBlob), (result.ErrorCode, result.TaskStatus, result.Blob));
+        Assert.Equal(1, workflow.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(2, workflow.CallCount(WriteManifestActivity.Name));
+        Assert.Contains(nameof(VaceJobPhase.AwaitingBilledTask), ManifestsOf(workflow)[^1].Phases.Keys);
+    }
+
+    [Fact]
+    public async Task Run_PollsCannotReachTheService_WaitBackingOff_ThenSucceed()
+    {
+        Assert.Equal([5, 10, 20, 40, 80, 160, 300, 300], Schedule(TimeSpan.FromSeconds(5), VaceJobOrchestrator.NextOutageDelay, 8));
+
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
+            () => Outage(), () => Outage(), () => Outage(), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        AssertWaitedAtLeast([50, 100, 200, 400, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
+        Assert.Contains(workflow.Statuses, s => s is { Outage: "RequestTimeOut: no answer", OutageSince: not null, Phase: VaceJobPhase.Generating });
+        Assert.Null(workflow.FinalStatus!.Outage);
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_ServiceUnreachableThroughTheDeadline_TimesOutAndFollowsTheTask_NeverStepFailed()
+    {
+        var job = Fast(Request("video_edit")) with { MaxWait = ShortMaxWait };
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Outage()).On(CancelTaskActivity.Name, () => throw new HttpRequestException("unreachable"));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((VaceJobErrorCodes.Timeout, "PENDING"), (result.ErrorCode, result.TaskStatus));
+        Assert.Contains("could not be canceled", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.EndsWith("its slot was given back.", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_CancelEventAfterContinuingAsNew_StillCancelsTheTaskAndReleasesTheSlot()
     {
         var job = Fast(Request("video_edit")) with { PollsPerExecution = 1 };
-        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => false);
+        var task = new BilledTask(1, () => Poll(DashScopeTaskStatus.Failed));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => task.Poll()).On(CancelTaskActivity.Name, () => task.Cancel());
 
         await workflow.StartAsync(job);
         await workflow.WhenCalledAsync(PollTaskActivity.Name, 3);
@@ -443,13 +567,12 @@ public class VaceJobOrchestratorTests
         Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
     }
 
-    [Theory]
-    [InlineData(true, "Canceled: the user changed their mind; the task was canceled.")]
-    [InlineData(false, "Canceled: the user changed their mind; the task was already RUNNING and could not be canceled.")]
-    public async Task Run_CancelEventWhilePolling_CancelsTheTaskReleasesTheSlotAndCopiesNothing(bool taskCanceled, string message)
+    [Fact]
+    public async Task Run_CancelEventWhilePolling_CancelsTheTaskReleasesTheSlotAndCopiesNothing()
     {
+        const string message = "Canceled: the user changed their mind; the task was canceled.";
         var job = Fast(Request("video_edit"));
-        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => taskCanceled);
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => true);
 
         await workflow.StartAsync(job);
         await workflow.WhenCalledAsync(PollTaskActivity.Name, 2);
@@ -575,6 +698,7 @@ public class VaceJobOrchestratorTests
         SlotRetryInterval = TimeSpan.FromMilliseconds(50),
         StepRetryInterval = TimeSpan.FromMilliseconds(20),
         MaxWait = TimeSpan.FromSeconds(30),
+        BilledTaskCeiling = TimeSpan.FromSeconds(1),
     };
 
     /// <summary>
@@ -592,6 +716,9 @@ public class VaceJobOrchestratorTests
     /// <summary>The job's deadline: its maximum wait from its first step, on its own clock (when probing began).</summary>
     private static DateTime DeadlineOf(ScriptedWorkflow workflow, VaceJobRequest job) =>
         ManifestOf(workflow).Phases[nameof(VaceJobPhase.Probing)].Started + job.MaxWait;
+
+    private static VaceJobManifest[] ManifestsOf(ScriptedWorkflow workflow) =>
+        [.. workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name).Select(r => r.Manifest)];
 
     private static VaceJobManifest ManifestOf(ScriptedWorkflow workflow) =>
         Assert.Single(workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name)).Manifest;
@@ -628,6 +755,27 @@ public class VaceJobOrchestratorTests
         .On(CopyOutputActivity.Name, () => new CopyOutputActivity.Result("http://127.0.0.1/vace-output/x/output.mp4", 1234, "abc123", 5))
         .On(WriteManifestActivity.Name, () => "http://127.0.0.1/vace-output/x/result.json")
         .On(NotifyCallbackActivity.Name, () => 200);
+
+    /// <summary>A poll that could not reach the service.</summary>
+    private static PollTaskActivity.Result Outage() => PollTaskActivity.Result.Unreachable("RequestTimeOut: no answer");
+
+    /// <summary>
+    /// A task that cannot be canceled: RUNNING until the job has asked to cancel it (refused), then RUNNING for
+    /// <paramref name="runningAfterCancel"/> more polls, then <paramref name="end"/>.
+    /// </summary>
+    private sealed class BilledTask(int runningAfterCancel, Func<PollTaskActivity.Result> end)
+    {
+        private bool _cancelAsked;
+        private int _pollsAfter;
+
+        public bool Cancel()
+        {
+            _cancelAsked = true;
+            return false;
+        }
+
+        public PollTaskActivity.Result Poll() => !_cancelAsked || _pollsAfter++ < runningAfterCancel ? VaceJobOrchestratorTests.Poll(DashScopeTaskStatus.Running) : end();
+    }
 
     private static SubmitTaskActivity.Result Throttled(string code) => new(null, code, "slow down") { Retryable = true, RetryAfter = RetryAfter };
 

@@ -54,7 +54,8 @@ public class WorkflowJsonTests
                 TimeSpan.FromSeconds(15),
                 new VaceJobStatus { Phase = VaceJobPhase.Generating, TaskId = "task-9", TaskStatus = "RUNNING", PollCount = 7, LastPolledAt = At },
                 new Dictionary<string, PhaseTiming> { [nameof(VaceJobPhase.Submitting)] = new(At, At.AddSeconds(1)) },
-                At.AddSeconds(1)),
+                At.AddSeconds(1),
+                Result()),
         };
 
         var copy = RoundTrip(request);
@@ -65,6 +66,7 @@ public class WorkflowJsonTests
             (resume.TaskId, resume.Deadline, resume.NextPollDelay, resume.PhaseStarted));
         Assert.Equal(request.Resume.Status with { Warnings = resume.Status.Warnings }, resume.Status);
         Assert.Equal(request.Resume.Phases, resume.Phases);
+        Assert.Equal(request.Resume.Reported! with { Warnings = resume.Reported!.Warnings }, resume.Reported);
     }
 
     [Fact]
@@ -99,11 +101,15 @@ public class WorkflowJsonTests
             SlotAcquiredAt = At,
             QueuePosition = 2,
             Warnings = ["parameters.fps: not documented"],
+            Outage = "RequestTimeOut: no answer",
+            OutageSince = At.AddSeconds(20),
+            Outcome = Result() with { Warnings = [] },
         };
 
         var copy = RoundTrip(status);
 
-        Assert.Equal(status with { Warnings = copy.Warnings }, copy);
+        Assert.Equal(status.Outcome with { Warnings = copy.Outcome!.Warnings }, copy.Outcome);
+        Assert.Equal(status with { Warnings = copy.Warnings, Outcome = copy.Outcome }, copy);
         Assert.Equal(status.Warnings, copy.Warnings);
         Assert.Contains("\"phase\":\"Generating\"", WorkflowJson.DataConverter.Serialize(status), StringComparison.Ordinal);
     }
@@ -159,6 +165,9 @@ public class WorkflowJsonTests
 
         Assert.Equal(succeeded, RoundTrip(succeeded));
         Assert.Equal(failed, RoundTrip(failed));
+        var outage = PollTaskActivity.Result.Unreachable("ServiceUnavailable: try later");
+        Assert.Equal(outage, RoundTrip(outage));
+        Assert.Equal("ServiceUnavailable: try later", RoundTrip(outage).Outage);
     }
 
     [Fact]
