@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<UrlGuard>();
         services.TryAddSingleton<AdmissionSlots>();
         services.TryAddSingleton<BlobReadUrls>();
+        services.TryAddSingleton<OwnedMediaUrls>();
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<JobCanceller>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
 
@@ -27,6 +28,7 @@ public sealed partial class SubmitTaskActivity(
     AdmissionSlots slots,
     IOptions<WorkflowOptions> options,
     IOptions<DashScopeOptions> dashScope,
+    OwnedMediaUrls ownedMedia,
     TimeProvider time,
     ILogger<SubmitTaskActivity> logger)
     : TaskActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
@@ -82,7 +84,9 @@ public sealed partial class SubmitTaskActivity(
     {
         try
         {
-            var created = await client.SubmitAsync(JsonNode.Parse(input.RequestJson)!.AsObject(), cancellationToken);
+            // The job's own media go out with read SAS minted now, valid for the inbox's media URL lifetime from here.
+            var body = await ownedMedia.SignRequestAsync(input.RequestJson, input.OwnedMedia ?? [], cancellationToken);
+            var created = await client.SubmitAsync(JsonNode.Parse(body)!.AsObject(), cancellationToken);
             var taskId = created.Output!.TaskId!;
             await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Submitted, taskId, created.RequestId, null), attempt, cancellationToken);
             return Result.Created(taskId);
@@ -175,7 +179,8 @@ public sealed partial class SubmitTaskActivity(
 
     /// <param name="JobId">The job, whose id keys the write-ahead record.</param>
     /// <param name="RequestJson">The DashScope request body.</param>
-    public sealed record Request(string JobId, string RequestJson);
+    /// <param name="OwnedMedia">Plain blob URLs of the job's own media in it, signed just before the POST.</param>
+    public sealed record Request(string JobId, string RequestJson, IReadOnlyList<string>? OwnedMedia = null);
 
     /// <summary>The task id, or why there is none (the service's code, or AmbiguousSubmit).</summary>
     public sealed record Result(string? TaskId, string? ErrorCode, string? ErrorMessage)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
 
@@ -12,7 +13,7 @@ namespace VaceFunctions.Orchestrations.Inputs;
 /// exist and be PNG, JPEG, BMP or WEBP. Returns every problem found; network trouble is thrown (and retried).
 /// </summary>
 [DurableTask(Name)]
-public sealed class ProbeInputsActivity(IHttpClientFactory httpClients) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
+public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
 {
     public const string Name = "ProbeInputs";
 
@@ -36,7 +37,8 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients) : TaskAc
         var problems = new List<string>();
         foreach (var media in input)
         {
-            if (await ProbeAsync(http, media, cancellationToken) is { } problem)
+            var fetched = media.Owned ? media with { Url = await ownedMedia.SignAsync(media.Url, cancellationToken) } : media;
+            if (await ProbeAsync(http, fetched, cancellationToken) is { } problem)
             {
                 problems.Add($"{media.Path}: {problem}");
             }

@@ -7,14 +7,16 @@ namespace VaceFunctions.Orchestrations.Intake;
 
 /// <summary>
 /// Turns the media of a blob-pipeline job that name blobs beside its job file (<c>"video_url": "clip.mp4"</c>)
-/// into read-only, short-lived SAS URLs the service can fetch (<see cref="BlobReadUrls"/>). A named blob that does not exist is a problem
-/// reported at its field.
+/// into the plain URLs of those blobs, recorded as the job's own (<see cref="VaceJob.OwnedMedia"/>): the workflow
+/// signs them with short-lived read SAS only when it fetches them or submits (<see cref="OwnedMediaUrls"/>). A named
+/// blob that does not exist is a problem reported at its field.
 /// </summary>
-public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, DateTimeOffset expiresOn, BlobReadUrls urls)
+public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder)
 {
     public async Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)> ResolveAsync(VaceJob job, CancellationToken cancellationToken)
     {
         var problems = new List<JobIssue>();
+        var owned = new List<string>();
         var input = job.Document.Input;
 
         async Task<string?> Resolve(string field, string? value)
@@ -35,7 +37,8 @@ public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, 
                 return value;
             }
 
-            return (await urls.ReadUrlAsync(blob, expiresOn, cancellationToken)).ToString();
+            owned.Add(blob.Uri.AbsoluteUri);
+            return blob.Uri.AbsoluteUri;
         }
 
         var images = new List<string>();
@@ -55,6 +58,6 @@ public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder, 
             FirstFrameUrl = await Resolve("input.first_frame_url", input.FirstFrameUrl),
             LastFrameUrl = await Resolve("input.last_frame_url", input.LastFrameUrl),
         };
-        return (job with { Document = job.Document with { Input = resolved } }, problems);
+        return (job with { Document = job.Document with { Input = resolved }, OwnedMedia = owned }, problems);
     }
 }

@@ -16,7 +16,7 @@ public sealed class InboxOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long the read-only SAS URLs given to the service for media beside a job file stay valid.</summary>
+    /// <summary>How long the read-only SAS URLs of media beside a job file stay valid, from when they are minted (probe, submit).</summary>
     [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
     public TimeSpan MediaUrlLifetime { get; set; } = TimeSpan.FromHours(6);
 

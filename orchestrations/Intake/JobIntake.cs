@@ -10,7 +10,6 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
-using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -25,10 +24,8 @@ namespace VaceFunctions.Orchestrations.Intake;
 public sealed class JobIntake(
     DurableTaskClient client,
     BlobServiceClient blobs,
-    BlobReadUrls urls,
     IOptions<WorkflowOptions> workflow,
     IOptions<DashScopeOptions> dashScope,
-    IOptions<InboxOptions> inbox,
     TimeProvider time)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
@@ -92,7 +89,7 @@ public sealed class JobIntake(
                 Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
             },
             cancellationToken)).Value.Content;
-        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder, time.GetUtcNow() + inbox.Value.MediaUrlLifetime, urls);
+        var resolver = new BlobMediaResolver(jobFile.GetParentBlobContainerClient(), folder);
         return await SubmitAsync(content.ToMemory(), IntakeSource.Blob, cancellationToken, resolver.ResolveAsync);
     }
 

@@ -13,6 +13,12 @@ public sealed record VaceJob(
     VaceJobDocument Document,
     IReadOnlyList<JobIssue> Warnings)
 {
+    /// <summary>
+    /// Plain blob URLs (no SAS) of the job's media in the project's own storage, put in by the blob-upload intake:
+    /// the workflow signs them only when it fetches them or sends them to DashScope.
+    /// </summary>
+    public IReadOnlyList<string> OwnedMedia { get; init; } = [];
+
     /// <summary>The VACE function, e.g. <c>video_edit</c>.</summary>
     public string Function => Document.Input.Function!;
 

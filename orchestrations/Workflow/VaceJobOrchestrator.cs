@@ -388,7 +388,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson), _transient);
+                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson, job.OwnedMedia), _transient);
                 if (!submitted.Retryable || attempt >= SubmitAttempts)
                 {
                     return submitted;

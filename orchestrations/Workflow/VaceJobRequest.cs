@@ -63,6 +63,9 @@ public sealed record VaceJobRequest
     /// </summary>
     public int PollsPerExecution { get; init; } = 100;
 
+    /// <summary>The job's own media as plain blob URLs (<see cref="VaceJob.OwnedMedia"/>), signed when submitted.</summary>
+    public IReadOnlyList<string> OwnedMedia { get; init; } = [];
+
     /// <summary>Set only when the job continued as new: where it picks up.</summary>
     public VaceJobResume? Resume { get; init; }
 
@@ -86,7 +89,8 @@ public sealed record VaceJobRequest
             OutputBlob = blob,
             ManifestBlob = (slash < 0 ? "" : blob[..(slash + 1)]) + "result.json",
             CallbackUrl = job.Document.CallbackUrl,
-            Media = probeInputs ?? job.Document.ProbeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input) : [],
+            Media = probeInputs ?? job.Document.ProbeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input, job.OwnedMedia) : [],
+            OwnedMedia = job.OwnedMedia,
             Warnings = job.Warnings,
             PollInterval = options.PollInterval,
             InitialPollInterval = options.InitialPollInterval,
@@ -96,7 +100,7 @@ public sealed record VaceJobRequest
     }
 
     /// <summary>The URLs of a job's input, each with what it must point at.</summary>
-    public static IReadOnlyList<MediaReference> MediaOf(VaceJobInput input)
+    public static IReadOnlyList<MediaReference> MediaOf(VaceJobInput input, IReadOnlyList<string>? owned = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         var media = new List<MediaReference>();
@@ -104,7 +108,7 @@ public sealed record VaceJobRequest
         {
             if (url is not null)
             {
-                media.Add(new MediaReference($"{JobFields.Input}.{field}", url, kind));
+                media.Add(new MediaReference($"{JobFields.Input}.{field}", url, kind, owned?.Contains(url) == true));
             }
         }
 

@@ -38,7 +38,7 @@ public sealed class BlobInboxTests : IAsyncLifetime
     public async Task DisposeAsync() => await _simulator.DisposeAsync();
 
     [Fact]
-    public async Task JobFolder_WithRelativeMedia_RunsWithSasUrlsOfTheBlobsBesideIt()
+    public async Task JobFolder_WithRelativeMedia_RunsWithTheBlobsBesideIt_AndKeepsNoSasAnywhere()
     {
         await using var host = await StartHostAsync();
         await UploadAsync("campaign/clip.mp4", SampleVideo.Input("sample-input.mp4")!.Value.Bytes);
@@ -47,14 +47,17 @@ public sealed class BlobInboxTests : IAsyncLifetime
 
         var result = await WaitForJobAsync(host, "inbox-1");
 
+        // The probe read the private blobs (signed when fetched), yet the job's records hold only their plain URLs.
         Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
-        var manifest = JsonNode.Parse((await _output.GetBlobClient("inbox-1/result.json").DownloadContentAsync()).Value.Content.ToString())!;
-        var videoUrl = manifest["request"]!["input"]!["video_url"]!.GetValue<string>();
-        Assert.Contains($"/{_inbox.Name}/campaign/clip.mp4?", videoUrl, StringComparison.Ordinal);
-        Assert.Contains("sp=r", videoUrl, StringComparison.Ordinal);
-        Assert.Contains("sig=", videoUrl, StringComparison.Ordinal);
+        var manifestText = (await _output.GetBlobClient("inbox-1/result.json").DownloadContentAsync()).Value.Content.ToString();
+        var videoUrl = JsonNode.Parse(manifestText)!["request"]!["input"]!["video_url"]!.GetValue<string>();
+        Assert.Equal(_inbox.GetBlobClient("campaign/clip.mp4").Uri.AbsoluteUri, videoUrl);
+        Assert.DoesNotContain("sig=", manifestText, StringComparison.Ordinal);
+        var instance = await host.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync("inbox-1", getInputsAndOutputs: true);
+        Assert.DoesNotContain("sig=", instance!.SerializedInput, StringComparison.Ordinal);
+        Assert.Equal([videoUrl, _inbox.GetBlobClient("campaign/mask.png").Uri.AbsoluteUri], instance.ReadInputAs<VaceJobRequest>()!.OwnedMedia);
         using var plain = new HttpClient();
-        Assert.Equal(SampleVideo.Input("sample-input.mp4")!.Value.Bytes, await plain.GetByteArrayAsync(videoUrl));
+        Assert.False((await plain.GetAsync(videoUrl)).IsSuccessStatusCode);
     }
 
     [Fact]
