@@ -33,7 +33,7 @@ public static partial class KeyCommand
             var output = parse.InvocationConfiguration.Output;
             await output.WriteLineAsync($"Key for client '{name}' (shown only now; give it to the client, which sends it as x-api-key or Authorization: Bearer):");
             await output.WriteLineAsync($"  {key}");
-            await output.WriteLineAsync("Admit it in the host's configuration (local.settings.json Values, or an environment variable); a running host reads it without a restart:");
+            await output.WriteLineAsync("Admit it in the host's configuration: in local.settings.json's Values (a running host reads the edit within seconds), or as an environment variable (read at start):");
             await output.WriteLineAsync($"  \"Vace__Http__Keys__{name}\": \"{hash}\"");
             await output.WriteLineAsync($"  Vace__Http__Keys__{name}={hash}");
             return 0;
