@@ -14,6 +14,9 @@ namespace VaceFunctions.Functions;
 /// <summary>
 /// JobsHttpApi: the same routes and shapes as the embedded host (<see cref="JobsApi"/>), behind function keys —
 /// <c>/api/jobs</c> to start, read, list and cancel jobs, and the DashScope-compatible face under <c>/api/v1</c>.
+/// Access here is the Functions host's: a function key (<c>x-functions-key</c> or <c>?code=</c>), one named key per
+/// client, rotated with the host's key management; the embedded host's hashed keys, loopback trust and rate limit
+/// (<see cref="HttpApiOptions"/>) do not apply.
 /// </summary>
 public sealed class JobsHttpApi(IServiceProvider services)
 {

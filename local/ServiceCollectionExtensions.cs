@@ -1,11 +1,13 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using VaceFunctions.Local.Engine;
+using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
@@ -19,7 +21,7 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
     /// Microsoft's Durable Task engine with the VACE workflow, job intake, the queue and blob-inbox listeners, and the
-    /// HTTP API's services.
+    /// HTTP API's services (its keyring and rate limiter).
     /// </summary>
     public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,6 +46,16 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<StartJobFromBlob>();
+        if (!string.IsNullOrEmpty(configuration["Vace:Http:ApiKey"]))
+        {
+            // A plain key in configuration is what the hashed keys replace; starting without it would lock its clients out unannounced.
+            throw new InvalidOperationException(
+                "Vace:Http:ApiKey is no longer read: the HTTP API takes hashed keys, one per client. Run `vace key new --client NAME`, "
+                + "set the Vace:Http:Keys:NAME line it prints, give the key to the client, and remove Vace:Http:ApiKey.");
+        }
+
+        services.AddSingleton<ApiKeyring>();
+        services.AddRateLimiter(JobsHttpApi.ConfigureRateLimiter);
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(json =>
         {

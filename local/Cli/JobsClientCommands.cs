@@ -8,12 +8,17 @@ namespace VaceFunctions.Local.Cli;
 
 /// <summary>
 /// <c>vace submit | status | list | cancel</c>: talk to a running host (<c>vace serve</c>, or the Functions app)
-/// through its HTTP API. The key comes from <c>--api-key</c> or <c>Vace:Http:ApiKey</c> in configuration.
+/// through its HTTP API. The key comes from <c>--api-key</c> or the environment variable <c>VACE_API_KEY</c>; on the
+/// host's own machine none is needed.
 /// </summary>
 public static class JobsClientCommands
 {
     private static readonly Option<string> Url = new("--url") { Description = "The host's address.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
-    private static readonly Option<string?> ApiKey = new("--api-key") { Description = "The host's API key (default: Vace:Http:ApiKey from configuration)." };
+    private static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "This client's key for the host's HTTP API (default: the environment variable VACE_API_KEY; none is needed on the host's machine).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VACE_API_KEY"),
+    };
 
     public static IEnumerable<Command> Create()
     {
@@ -120,7 +125,7 @@ public static class JobsClientCommands
     private static HttpClient Client(ParseResult parse)
     {
         var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(Url)!.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
-        if ((parse.GetValue(ApiKey) ?? VaceLocalHost.ReadConfiguration([])["Vace:Http:ApiKey"]) is { Length: > 0 } key)
+        if (parse.GetValue(ApiKey) is { Length: > 0 } key)
         {
             http.DefaultRequestHeaders.Add("x-api-key", key);
         }

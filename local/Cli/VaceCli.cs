@@ -12,6 +12,7 @@ public static class VaceCli
             DemoCommand.Create(),
             ServeCommand.Create(),
             ValidateCommand.Create(),
+            KeyCommand.Create(),
         };
         foreach (var command in JobsClientCommands.Create())
         {

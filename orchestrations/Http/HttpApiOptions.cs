@@ -1,16 +1,38 @@
 namespace VaceFunctions.Orchestrations.Http;
 
 /// <summary>
-/// The HTTP API: configuration section <c>Vace:Http</c>. With an API key, every call must carry it
-/// (<c>x-api-key</c>, <c>x-functions-key</c>, or <c>Authorization: Bearer</c>); without one, only loopback
-/// callers are served.
+/// The HTTP API: configuration section <c>Vace:Http</c>. The embedded host admits a caller that presents one of the
+/// <see cref="Keys"/> (<c>x-api-key</c>, <c>x-functions-key</c> or <c>Authorization: Bearer</c>), or, with
+/// <see cref="TrustLoopback"/>, a loopback caller whose request came through no proxy; it limits how fast each caller
+/// creates jobs (<see cref="JobsPerMinute"/>). The Functions app's triggers are behind the Functions host's own
+/// function keys instead, and read only <see cref="OutputUrlLifetime"/>.
 /// </summary>
 public sealed class HttpApiOptions
 {
     public const string SectionName = "Vace:Http";
 
-    /// <summary>The key callers present. A secret: never logged.</summary>
-    public string? ApiKey { get; set; }
+    /// <summary>
+    /// One key per client: the client's name to the hash of its key, <c>sha256:</c> and 64 hex digits
+    /// (<c>Vace:Http:Keys:{client}</c>; <c>vace key new --client NAME</c> makes a key and prints the line). Only hashes
+    /// are configured, so the configuration reveals no key. Read again when the configuration reloads: a key is
+    /// added, rotated or revoked without a restart.
+    /// </summary>
+    public Dictionary<string, string> Keys { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether a caller on this machine needs no key. A request is from this machine only when it arrived from a
+    /// loopback address and carries no proxy header (<c>Forwarded</c>, <c>X-Forwarded-For</c>, <c>X-Real-IP</c>, …):
+    /// one that a reverse proxy on this machine passed on must present a key. False: every caller presents a key.
+    /// </summary>
+    public bool TrustLoopback { get; set; } = true;
+
+    /// <summary>
+    /// How many jobs one client (by its key's name; a caller without a key by its address) may create a minute
+    /// through <c>POST /api/jobs</c> or the DashScope-compatible create call, as a bucket that holds this many and
+    /// refills evenly over the minute; beyond it the answer is 429 with <c>Retry-After</c>. 0 (or less): no limit.
+    /// Read at start.
+    /// </summary>
+    public int JobsPerMinute { get; set; } = 60;
 
     /// <summary>How long the read SAS URL of an output, handed out by the DashScope-compatible face, stays valid.</summary>
     public TimeSpan OutputUrlLifetime { get; set; } = TimeSpan.FromHours(24);

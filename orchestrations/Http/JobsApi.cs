@@ -20,7 +20,7 @@ namespace VaceFunctions.Orchestrations.Http;
 /// app calls them from its HTTP triggers): <c>/api/jobs</c> starts, reads, lists and cancels jobs; <c>/api/v1/…</c>
 /// speaks DashScope's own task API (request and response shapes, error bodies, the async-header rule), so an
 /// existing DashScope client works by changing only its base URL — and gets back a URL of the owned, verified blob
-/// instead of an expiring one. Authentication is the host's: an API key here, function keys in Azure.
+/// instead of an expiring one. Authentication is the host's: API keys and rate limits in the embedded host, function keys in Azure.
 /// </summary>
 public static class JobsApi
 {
@@ -32,16 +32,18 @@ public static class JobsApi
 
     /// <summary>
     /// Maps the handlers as minimal-API routes (the embedded host), each admitted only when
-    /// <paramref name="isAuthorized"/> says so.
+    /// <paramref name="isAuthorized"/> says so; the two that create jobs are held to the rate-limiting policy
+    /// <paramref name="createPolicy"/> (the host registers it, and its rate limiter middleware applies it).
     /// </summary>
-    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app, Func<HttpContext, bool> isAuthorized)
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app, Func<HttpContext, bool> isAuthorized, string createPolicy)
     {
+        ArgumentException.ThrowIfNullOrEmpty(createPolicy);
         ArgumentNullException.ThrowIfNull(isAuthorized);
         var jobs = app.MapGroup("/api/jobs").WithTags("Jobs");
         jobs.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? await next(context)
-            : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key)."));
-        jobs.MapPost("", SubmitAsync).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
+            : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer)."));
+        jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
         jobs.MapGet("/{id}", GetAsync).WithSummary("A job's status: 202 while it runs, 200 once it ended, 404 when unknown.");
         jobs.MapGet("", ListAsync).WithSummary(
             "A page of jobs (top, default 100), newest first, optionally by runtime status (Pending, Running, Completed, Failed, Terminated); "
@@ -53,7 +55,7 @@ public static class JobsApi
         dashScope.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? await next(context)
             : DashScopeError(StatusCodes.Status401Unauthorized, DashScopeErrorCodes.InvalidApiKey, "Invalid API-key provided."));
-        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).WithSummary("DashScope's create call: the job id is the task id.");
+        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy).WithSummary("DashScope's create call: the job id is the task id.");
         dashScope.MapGet("/tasks/{taskId}", GetTaskAsync).WithSummary("DashScope's query call; video_url is a read SAS URL of the owned blob.");
         return app;
     }

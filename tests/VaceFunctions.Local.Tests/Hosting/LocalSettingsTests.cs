@@ -40,6 +40,34 @@ public sealed class LocalSettingsTests : IDisposable
         Assert.Empty(configuration.AsEnumerable());
     }
 
+    /// <summary>An edited file reaches a running host's configuration (and so its API keys) without a restart.</summary>
+    [Fact]
+    public async Task AddLocalSettings_ReloadOnChange_ReadsTheEditedFile_AndAHalfWrittenOneAsEmpty()
+    {
+        var path = Path.Combine(_temp.FullName, LocalSettings.FileName);
+        await File.WriteAllTextAsync(path, """{ "Values": { "Vace__Http__Keys__ci": "sha256:old" } }""");
+        var configuration = new ConfigurationBuilder().AddLocalSettings(path, reloadOnChange: true).Build();
+        Assert.Equal("sha256:old", configuration["Vace:Http:Keys:ci"]);
+
+        await File.WriteAllTextAsync(path, """{ "Values": { "Vace__Http__Keys__ci": "sha256:new" } }""");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(1));
+        await WaitForAsync(() => configuration["Vace:Http:Keys:ci"] == "sha256:new");
+
+        await File.WriteAllTextAsync(path, """{ "Values": { "Vace__Http__Keys__ci": "sha""");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(2));
+        await WaitForAsync(() => configuration["Vace:Http:Keys:ci"] is null);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the configuration never changed");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public void SampleFile_ListsKeysTheHostReads()
     {

@@ -2,21 +2,37 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
+using VaceFunctions.Local.Http;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
 
-/// <summary>One host with its HTTP API (API key "test-key") on Azurite and the simulator, shared by a test class.</summary>
-public sealed class HttpHostFixture : IAsyncLifetime
+/// <summary>
+/// One host with its HTTP API on Azurite and the simulator, shared by a test class: the client "test-client" has the key
+/// "test-key" (configured as its hash), and the HTTP API's log lines are kept in <see cref="Logs"/>.
+/// </summary>
+public class HttpHostFixture : IAsyncLifetime
 {
     public const string Key = "test-key";
+
+    public const string Client = "test-client";
+
+    /// <summary>The proxy header a request through a reverse proxy on this machine carries.</summary>
+    public static readonly KeyValuePair<string, string> Proxied = new("X-Forwarded-For", "203.0.113.7");
 
     public RunningSimulator Simulator { get; private set; } = null!;
 
     public WebApplication Host { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
+
+    internal ListLoggerProvider Logs { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -28,12 +44,28 @@ public sealed class HttpHostFixture : IAsyncLifetime
             o.MaxConcurrentTasks = 0;
         });
         var settings = await HostTestSupport.SettingsAsync(Simulator);
-        settings["Vace:Http:ApiKey"] = Key;
+        settings[$"Vace:Http:Keys:{Client}"] = ApiKeyring.Hash(Key);
         settings["Vace:MaxConcurrentTasks"] = "20";
         settings["Vace:SubmissionsPerSecond"] = "20";
+        settings["Logging:LogLevel:VaceFunctions.Local.Http"] = "Information";
+        Configure(settings);
         Host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
+        Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
         await Host.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(Host.Urls.First() + "/") };
+    }
+
+    /// <summary>Changes the host's configuration while it runs, as an edited settings file would, and reloads it.</summary>
+    public void Reconfigure(IReadOnlyDictionary<string, string?> changes)
+    {
+        var configuration = (IConfigurationRoot)Host.Services.GetRequiredService<IConfiguration>();
+        var overrides = configuration.Providers.OfType<MemoryConfigurationProvider>().Last();
+        foreach (var (key, value) in changes)
+        {
+            overrides.Set(key, value);
+        }
+
+        configuration.Reload();
     }
 
     public async Task DisposeAsync()
@@ -42,6 +74,11 @@ public sealed class HttpHostFixture : IAsyncLifetime
         await Host.StopAsync();
         await Host.DisposeAsync();
         await Simulator.DisposeAsync();
+    }
+
+    /// <summary>Settings of this fixture's host beyond the common ones.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     public JsonObject Sample(string name, string? id)
@@ -55,9 +92,15 @@ public sealed class HttpHostFixture : IAsyncLifetime
         return document;
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, string? key = Key, bool bearer = false, bool async = false)
+    public async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string path, string? json = null, string? key = Key, bool bearer = false, bool async = false, KeyValuePair<string, string>? header = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
+        if (header is { } extra)
+        {
+            request.Headers.Add(extra.Key, extra.Value);
+        }
+
         if (key is not null)
         {
             if (bearer)
