@@ -266,9 +266,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     $"The output could not be copied within {job.OutputCopyWindow}, before its URL expired: {ex.FailureDetails.ErrorMessage}", task);
             }
 
-            if (copy.ExpiredReason is { } expired)
+            if (copy.ErrorCode is { } code)
             {
-                return Failure(VaceJobErrorCodes.OutputExpired, expired, task);
+                return Failure(code, copy.ErrorMessage!, task);
             }
 
             return Outcome(task) with
