@@ -9,6 +9,7 @@ using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations;
@@ -19,8 +20,8 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Adds what the orchestrator's activities need: the DashScope options (section <c>DashScope</c>) and typed
     /// <see cref="DashScopeClient"/>, the workflow options (section <c>Vace</c>), admission slots, and the HTTP
-    /// client for media, result videos and callbacks, which connects only where <see cref="UrlGuard"/> allows. Both
-    /// HTTP clients have a standard resilience pipeline. Options are validated at start. The host registers the
+    /// clients for media and result videos and for callbacks, which connect only where <see cref="UrlGuard"/> allows.
+    /// The HTTP clients have a standard resilience pipeline. Options are validated at start. The host registers the
     /// storage account's <c>BlobServiceClient</c>.
     /// </summary>
     public static IServiceCollection AddVaceOrchestrations(this IServiceCollection services)
@@ -63,19 +64,31 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<JobCanceller>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
         services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
-            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
-            {
-                ConnectCallback = provider.GetRequiredService<UrlGuard>().ConnectAsync,
-                ConnectTimeout = TimeSpan.FromSeconds(15),
-                MaxAutomaticRedirections = 5,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            })
+            .ConfigurePrimaryHttpMessageHandler(provider => GuardedHandler(provider.GetRequiredService<UrlGuard>().ConnectForDownloadAsync, redirects: true))
+            .AddStandardResilienceHandler(ConfigureMediaResilience);
+        services.AddHttpClient(NotifyCallbackActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
+            .ConfigurePrimaryHttpMessageHandler(provider => GuardedHandler(provider.GetRequiredService<UrlGuard>().ConnectForCallbackAsync, redirects: false))
             .AddStandardResilienceHandler(ConfigureMediaResilience);
         return services;
     }
 
     /// <summary>
-    /// The media client's pipeline: GETs (probes, result downloads) are retried on the standard transient failures,
+    /// A handler whose every connection, redirect hops included, is opened by <paramref name="connect"/>
+    /// (<see cref="UrlGuard"/>), and never through a proxy: HTTP_PROXY / HTTPS_PROXY would otherwise connect for it.
+    /// A callback follows no redirect (its signed body is for the receiver it names).
+    /// </summary>
+    private static SocketsHttpHandler GuardedHandler(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect, bool redirects) => new()
+    {
+        ConnectCallback = connect,
+        UseProxy = false,
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+        AllowAutoRedirect = redirects,
+        MaxAutomaticRedirections = 5,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    };
+
+    /// <summary>
+    /// The media and callback clients' pipeline: GETs (probes, result downloads) are retried on the standard transient failures,
     /// except an address <see cref="UrlGuard"/> refused; the callback POST is sent once (the orchestrator retries
     /// the activity). The timeouts bound the wait for response headers: bodies are read after the pipeline has
     /// returned (probes and downloads stream them), so a long download is not cut, and the callback receiver gets

@@ -6,7 +6,9 @@ namespace VaceFunctions.Local.Hosting;
 /// <summary>
 /// What a laptop lacks, started on demand: Azurite when no <c>AzureWebJobsStorage</c> is configured, and the
 /// DashScope simulator when neither <c>DashScope:ApiKey</c> nor <c>DashScope:BaseUrl</c> is. Their settings come
-/// back as configuration overrides.
+/// back as configuration overrides. Loopback stays closed to jobs: the simulator becomes the DashScope base URL and
+/// Azurite the storage account, whose exact origins alone the media probe and output copy may reach (see
+/// <c>UrlGuard</c>); callbacks may not.
 /// </summary>
 public sealed class DevelopmentServices : IAsyncDisposable
 {
@@ -56,7 +58,6 @@ public sealed class DevelopmentServices : IAsyncDisposable
                 services.UsesSimulator = true;
                 services.Overrides["DashScope:BaseUrl"] = running.BaseUrl.ToString();
                 services.Overrides["DashScope:ApiKey"] = running.Options.ApiKey;
-                services.Overrides["Vace:AllowLoopbackUrls"] = "true";
             }
 
             return services;

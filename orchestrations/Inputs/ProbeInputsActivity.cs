@@ -10,7 +10,10 @@ namespace VaceFunctions.Orchestrations.Inputs;
 /// <summary>
 /// Checks a job's input media before a task is paid for, with a few KB of ranged reads each: videos must be
 /// MP4, at most 50 MB and 5 s (clips for video_extension 3 s), the duration read from the MP4 header; images must
-/// exist and be PNG, JPEG, BMP or WEBP. Returns every problem found; network trouble is thrown (and retried).
+/// exist and be PNG, JPEG, BMP or WEBP. Returns every problem found, including a URL whose address
+/// <see cref="UrlGuard"/> refuses; network trouble is thrown (and retried). A probe reads at most 64 KB, a few
+/// 16-byte box headers and one 4 MB movie header of each medium: a server that ignores ranges is never read past what
+/// was asked for (the duration is then left to the service to check).
 /// </summary>
 [DurableTask(Name)]
 public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
@@ -20,7 +23,7 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
     /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
     public override Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, IReadOnlyList<MediaReference> input) => RunAsync(input, CancellationToken.None);
 
-    /// <summary>The named HTTP client for media, result videos and callbacks (address rules of <see cref="UrlGuard"/>).</summary>
+    /// <summary>The named HTTP client for media and result videos (address rules of <see cref="UrlGuard"/>, redirects followed).</summary>
     public const string HttpClientName = "vace-media";
 
     public const long MaxVideoBytes = 50L * 1024 * 1024;
@@ -38,9 +41,16 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
         foreach (var media in input)
         {
             var fetched = media.Owned ? media with { Url = await ownedMedia.SignAsync(media.Url, cancellationToken) } : media;
-            if (await ProbeAsync(http, fetched, cancellationToken) is { } problem)
+            try
             {
-                problems.Add($"{media.Path}: {problem}");
+                if (await ProbeAsync(http, fetched, cancellationToken) is { } problem)
+                {
+                    problems.Add($"{media.Path}: {problem}");
+                }
+            }
+            catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
+            {
+                problems.Add($"{media.Path}: cannot be fetched: {ex.Message}");
             }
         }
 
@@ -136,33 +146,25 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
             return (response.StatusCode, [], null);
         }
 
-        var total = response.Content.Headers.ContentRange?.Length ?? response.Content.Headers.ContentLength;
         if (response.StatusCode == HttpStatusCode.OK && offset > 0)
         {
-            // The server ignored the range: skip to the offset (bounded by what probing ever reads).
-            total = response.Content.Headers.ContentLength;
+            // The server ignored the range: reaching the offset would mean reading the whole file (or an endless body).
+            return (null, [], response.Content.Headers.ContentLength);
         }
 
+        var total = response.Content.Headers.ContentRange?.Length ?? response.Content.Headers.ContentLength;
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var skip = response.StatusCode == HttpStatusCode.OK ? offset : 0;
         var buffer = new byte[length];
         var read = 0;
         while (read < length)
         {
-            var n = await stream.ReadAsync(skip > 0 ? buffer.AsMemory(0, (int)Math.Min(skip, length)) : buffer.AsMemory(read), cancellationToken);
+            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
             if (n == 0)
             {
                 break;
             }
 
-            if (skip > 0)
-            {
-                skip -= n;
-            }
-            else
-            {
-                read += n;
-            }
+            read += n;
         }
 
         return (null, buffer[..read], total);

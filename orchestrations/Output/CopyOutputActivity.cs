@@ -6,7 +6,9 @@ using System.Text;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
@@ -16,11 +18,16 @@ namespace VaceFunctions.Orchestrations.Output;
 /// they arrive (one buffer in flight, whatever the size), SHA-256 is computed on the way, and the size is checked
 /// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
 /// task id, sha256). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
-/// corrupt blob. 403/404/410 from the URL means it expired: a result with <see cref="Result.ExpiredReason"/> (an
-/// expected outcome travels as a record, not an exception); other failures are thrown, for the retry policy.
+/// corrupt blob. Outcomes that no retry changes come back as a result with an <see cref="Result.ErrorCode"/> (an
+/// expected outcome travels as a record, not an exception): 403/404/410 from the URL means it expired
+/// (<see cref="VaceJobErrorCodes.OutputExpired"/>); a video longer than <see cref="WorkflowOptions.MaxDownloadBytes"/>,
+/// announced by Content-Length or not, is <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus
+/// one byte is read); an address <see cref="UrlGuard"/> refuses, on the URL or a redirect, is
+/// <see cref="VaceJobErrorCodes.OutputRefused"/>. Other failures are thrown, for the retry policy.
 /// </summary>
 [DurableTask(Name)]
-public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs) : TaskActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
+public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options)
+    : TaskActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
 {
     public const string Name = "CopyOutput";
 
@@ -32,19 +39,36 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return await CopyAsync(input, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
+        {
+            return Result.Failed(VaceJobErrorCodes.OutputRefused, $"The result's URL was not fetched: {ex.Message}");
+        }
+    }
+
+    private async Task<Result> CopyAsync(Request input, CancellationToken cancellationToken)
+    {
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlockBlobClient(input.Blob);
 
+        var limit = options.Value.MaxDownloadBytes;
         using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName)
             .GetAsync(input.VideoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
-            return Result.Expired($"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
+            return Result.Failed(VaceJobErrorCodes.OutputExpired, $"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
         }
 
         response.EnsureSuccessStatusCode();
         var expected = response.Content.Headers.ContentLength;
+        if (expected > limit)
+        {
+            return TooLarge(expected.Value, limit);
+        }
 
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -56,10 +80,16 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         {
             while (true)
             {
-                var filled = await FillAsync(source, buffer, cancellationToken);
+                // One byte past the limit tells a body that is too long, whatever its Content-Length said.
+                var filled = await FillAsync(source, buffer, (int)Math.Min(BlockBytes, limit + 1 - total), cancellationToken);
                 if (filled == 0)
                 {
                     break;
+                }
+
+                if (total + filled > limit)
+                {
+                    return TooLarge(null, limit);
                 }
 
                 sha256.AppendData(buffer, 0, filled);
@@ -100,12 +130,17 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         return new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds);
     }
 
-    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>The blocks staged so far stay uncommitted: the storage service discards them within a week.</summary>
+    private static Result TooLarge(long? announced, long limit) => Result.Failed(
+        VaceJobErrorCodes.OutputTooLarge,
+        $"The result video is {(announced is { } size ? $"{size} bytes" : "longer than the limit")}; at most {limit} bytes are copied (Vace:MaxDownloadBytes).");
+
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken)
     {
         var filled = 0;
-        while (filled < BlockBytes)
+        while (filled < count)
         {
-            var n = await source.ReadAsync(buffer.AsMemory(filled, BlockBytes - filled), cancellationToken);
+            var n = await source.ReadAsync(buffer.AsMemory(filled, count - filled), cancellationToken);
             if (n == 0)
             {
                 break;
@@ -126,12 +161,15 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
     /// <summary>
     /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when
-    /// the result's URL had expired, why (and nothing else).
+    /// no retry would copy it, the job's error code and why (and nothing else).
     /// </summary>
     public sealed record Result(string? BlobUrl, long Size, string? Sha256, double? DurationSeconds)
     {
-        public string? ExpiredReason { get; init; }
+        /// <summary>One of <see cref="VaceJobErrorCodes"/>: OutputExpired, OutputTooLarge or OutputRefused.</summary>
+        public string? ErrorCode { get; init; }
 
-        public static Result Expired(string reason) => new(null, 0, null, null) { ExpiredReason = reason };
+        public string? ErrorMessage { get; init; }
+
+        public static Result Failed(string code, string message) => new(null, 0, null, null) { ErrorCode = code, ErrorMessage = message };
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.DurableTask;
 namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
-/// POSTs a job's result (JSON) to its callback_url, under the same address rules as media. When
+/// POSTs a job's result (JSON) to its callback_url, under the same address rules as media (not following redirects). When
 /// <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: sha256=HEX</c> carries an HMAC-SHA256 of the body so
 /// the receiver can verify the sender. A non-2xx answer throws, for the orchestrator's retry policy.
 /// </summary>
@@ -20,6 +20,12 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
     /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
     public override Task<int> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
     public const string SignatureHeader = "X-Vace-Signature";
+
+    /// <summary>
+    /// The named HTTP client for callbacks: the address rules of <see cref="UrlGuard"/>, without the exception downloads
+    /// have for the host's own origins (DashScope base URL, blob endpoint), and no redirects.
+    /// </summary>
+    public const string HttpClientName = "vace-callback";
 
     public async Task<int> RunAsync(Request input, CancellationToken cancellationToken)
     {
@@ -34,7 +40,7 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
             request.Headers.Add(SignatureHeader, "sha256=" + Sign(secret, input.BodyJson));
         }
 
-        using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName).SendAsync(request, cancellationToken);
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (int)response.StatusCode;
     }

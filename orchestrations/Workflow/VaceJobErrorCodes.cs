@@ -9,6 +9,12 @@ public static class VaceJobErrorCodes
     /// <summary>The result's URL expired (or vanished) before it could be copied.</summary>
     public const string OutputExpired = "OutputExpired";
 
+    /// <summary>The result video is larger than <see cref="WorkflowOptions.MaxDownloadBytes"/>; it is not copied.</summary>
+    public const string OutputTooLarge = "OutputTooLarge";
+
+    /// <summary>The result's URL (or a redirect from it) names an address the host may not connect to (see <see cref="Inputs.UrlGuard"/>).</summary>
+    public const string OutputRefused = "OutputRefused";
+
     /// <summary>A submission's fate is unknown; it is not re-sent, because a second task would be billed again.</summary>
     public const string AmbiguousSubmit = "AmbiguousSubmit";
 

@@ -319,7 +319,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         /// <summary>
         /// Copies the task's video into the job's output blob: <paramref name="outcome"/> with the blob's details, or
-        /// failed with OutputExpired when the URL expired or the copy kept failing for its window.
+        /// failed with the copy's own code (OutputExpired, OutputTooLarge, OutputRefused) or OutputExpired when it kept failing for its window.
         /// </summary>
         private async Task<VaceJobResult> CopyAsync(string taskId, PollTaskActivity.Result task, VaceJobResult outcome)
         {
@@ -342,9 +342,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 };
             }
 
-            if (copy.ExpiredReason is { } expired)
+            if (copy.ErrorCode is { } code)
             {
-                return outcome with { Succeeded = false, ErrorCode = VaceJobErrorCodes.OutputExpired, ErrorMessage = expired };
+                return outcome with { Succeeded = false, ErrorCode = code, ErrorMessage = copy.ErrorMessage };
             }
 
             return outcome with

@@ -46,11 +46,25 @@ public sealed class WorkflowOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan SlotRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Allow media, video and callback URLs on loopback addresses (local development with the simulator).</summary>
+    /// <summary>
+    /// Allow media, video and callback URLs on any loopback address and port (tests). Without it, loopback is
+    /// reached only by downloads from the host's own origins — the DashScope base URL (the local simulator) and the
+    /// storage account's blob endpoint (Azurite) — never by callbacks.
+    /// </summary>
     public bool AllowLoopbackUrls { get; set; }
 
-    /// <summary>Allow media, video and callback URLs on private and link-local networks.</summary>
+    /// <summary>
+    /// Allow media, video and callback URLs on private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7).
+    /// Link-local and metadata addresses stay refused.
+    /// </summary>
     public bool AllowPrivateNetworkUrls { get; set; }
+
+    /// <summary>
+    /// The largest result video the output copy takes (2 GiB): a longer body, announced or not, fails the job with
+    /// <see cref="VaceJobErrorCodes.OutputTooLarge"/> without being retried.
+    /// </summary>
+    [Range(typeof(long), "1", "9223372036854775807")]
+    public long MaxDownloadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
     /// <summary>When set, callbacks carry <c>X-Vace-Signature: sha256=HEX</c>, an HMAC-SHA256 of the body with this secret.</summary>
     public string? CallbackSecret { get; set; }

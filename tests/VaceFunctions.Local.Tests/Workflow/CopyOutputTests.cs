@@ -4,10 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Workflow;
 
-/// <summary>The output copy on large videos and expired URLs, over real HTTP into Azurite.</summary>
+/// <summary>The output copy on large videos, videos over the limit and expired URLs, over real HTTP into Azurite.</summary>
 public sealed class CopyOutputTests
 {
     private const long LargeOutput = 300L * 1024 * 1024;
@@ -57,10 +59,51 @@ public sealed class CopyOutputTests
 
         var result = await copy.RunAsync(new CopyOutputActivity.Request("late-job", taskId, videoUrl, host.OutputContainer, "late-job/output.mp4"), CancellationToken.None);
 
-        Assert.Contains("403", result.ExpiredReason, StringComparison.Ordinal);
+        Assert.Equal(VaceJobErrorCodes.OutputExpired, result.ErrorCode);
+        Assert.Contains("403", result.ErrorMessage, StringComparison.Ordinal);
         Assert.Null(result.BlobUrl);
         Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("late-job/output.mp4").ExistsAsync()).Value);
     }
+
+    [Fact]
+    public async Task Copy_AnnouncedLongerThanTheLimit_IsOutputTooLargeAndNothingIsWritten()
+    {
+        await using var host = await WorkflowHost.StartAsync(o => o.OutputSizeBytes = 8L * 1024 * 1024, settings: Limit(1024 * 1024));
+        var (taskId, videoUrl) = await SucceededTaskAsync(host);
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
+
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("too-big", taskId, videoUrl, host.OutputContainer, "too-big/output.mp4"), CancellationToken.None);
+
+        Assert.Equal(VaceJobErrorCodes.OutputTooLarge, result.ErrorCode);
+        Assert.Contains($"{8L * 1024 * 1024} bytes", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("too-big/output.mp4").ExistsAsync()).Value);
+    }
+
+    /// <summary>48 MB behind no length (to the end of the connection, or chunked), and behind a Content-Length of 1000 that chunks contradict.</summary>
+    [Theory]
+    [InlineData("Connection: close\r\n", false)]
+    [InlineData("Transfer-Encoding: chunked\r\n", true)]
+    [InlineData("Content-Length: 1000\r\nTransfer-Encoding: chunked\r\n", true)]
+    public async Task Copy_BodyLongerThanTheLimitWithoutATrueLength_StopsAtTheLimitAsOutputTooLarge(string headers, bool chunked)
+    {
+        const long limit = 1024 * 1024;
+        await using var origin = RawHttpServer.Start(
+            $"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n{headers}\r\n", bodyBytes: 48L * 1024 * 1024, chunked: chunked);
+        var settings = Limit(limit);
+        settings["Vace:AllowLoopbackUrls"] = "true";
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: settings);
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
+
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("endless", "task-1", origin.Url("video.mp4"), host.OutputContainer, "endless/output.mp4"), CancellationToken.None);
+
+        Assert.True(result.ErrorCode == VaceJobErrorCodes.OutputTooLarge, $"{result.ErrorCode}: {result.ErrorMessage} (size {result.Size})");
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("endless/output.mp4").ExistsAsync()).Value);
+
+        // The limit, plus what socket buffers took before the copy hung up.
+        Assert.True(origin.BodyBytesSent < limit + (16L * 1024 * 1024), $"the server sent {origin.BodyBytesSent} bytes");
+    }
+
+    private static Dictionary<string, string?> Limit(long bytes) => new() { ["Vace:MaxDownloadBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private static async Task<(string TaskId, string VideoUrl)> SucceededTaskAsync(WorkflowHost host)
     {

@@ -192,7 +192,11 @@ public sealed class VaceJobEndToEndTests
             return Results.Ok();
         });
         await app.StartAsync();
-        await using var host = await WorkflowHost.StartAsync(settings: new Dictionary<string, string?> { ["Vace:CallbackSecret"] = "hook-secret" });
+        await using var host = await WorkflowHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Vace:CallbackSecret"] = "hook-secret",
+            ["Vace:AllowLoopbackUrls"] = "true",
+        });
         var document = host.Sample("video_outpainting", "with-callback");
         document["callback_url"] = app.Urls.First() + "/hooks/vace";
 

@@ -238,15 +238,18 @@ public class VaceJobOrchestratorTests
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
-    [Fact]
-    public async Task Run_ResultUrlExpired_FailsWithOutputExpiredWithoutRetrying()
+    [Theory]
+    [InlineData(VaceJobErrorCodes.OutputExpired, "The result's URL answered HTTP 403.")]
+    [InlineData(VaceJobErrorCodes.OutputTooLarge, "The result video is longer than the limit.")]
+    [InlineData(VaceJobErrorCodes.OutputRefused, "The result's URL was not fetched: Refusing to connect to 10.0.0.1.")]
+    public async Task Run_CopyThatNoRetryWouldMend_FailsWithItsCodeWithoutRetrying(string code, string message)
     {
         var job = Fast(Request("video_edit"));
-        await using var workflow = Happy().On(CopyOutputActivity.Name, () => CopyOutputActivity.Result.Expired("The result's URL answered HTTP 403."));
+        await using var workflow = Happy().On(CopyOutputActivity.Name, () => CopyOutputActivity.Result.Failed(code, message));
 
         var result = await workflow.RunAsync(job);
 
-        Assert.Equal((VaceJobErrorCodes.OutputExpired, "The result's URL answered HTTP 403."), (result.ErrorCode, result.ErrorMessage));
+        Assert.Equal((code, message), (result.ErrorCode, result.ErrorMessage));
         Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
         Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
     }

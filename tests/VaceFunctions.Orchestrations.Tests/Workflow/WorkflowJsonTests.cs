@@ -171,16 +171,16 @@ public class WorkflowJsonTests
     }
 
     [Fact]
-    public void CopyRecords_RoundTrip_WithTheExpiredReason()
+    public void CopyRecords_RoundTrip_WithTheErrorCodeAndMessage()
     {
         var request = new CopyOutputActivity.Request("job-1", "task-1", "https://example.com/v.mp4?Signature=x", "vace-output", "job-1/output.mp4");
         var copied = new CopyOutputActivity.Result("http://127.0.0.1/vace-output/job-1/output.mp4", 1234, "abc123", 5.04);
-        var expired = CopyOutputActivity.Result.Expired("The result's URL answered HTTP 403: it has expired or no longer exists.");
+        var expired = CopyOutputActivity.Result.Failed(VaceJobErrorCodes.OutputExpired, "The result's URL answered HTTP 403: it has expired or no longer exists.");
 
         Assert.Equal(request, RoundTrip(request));
         Assert.Equal(copied, RoundTrip(copied));
         Assert.Equal(expired, RoundTrip(expired));
-        Assert.Equal(expired.ExpiredReason, RoundTrip(expired).ExpiredReason);
+        Assert.Equal((expired.ErrorCode, expired.ErrorMessage), (RoundTrip(expired).ErrorCode, RoundTrip(expired).ErrorMessage));
     }
 
     [Fact]

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using VaceFunctions.Local.Hosting;
+using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Tests.Shared;
+
+namespace VaceFunctions.Local.Tests.Hosting;
+
+/// <summary>
+/// The local default as a new user meets it: storage given, no DashScope key, so the host starts the simulator with
+/// the settings <see cref="DevelopmentServices"/> hands over, as <c>vace serve</c> does.
+/// </summary>
+public sealed class DevelopmentServicesTests
+{
+    [Fact]
+    public async Task ServeWithTheSimulator_RunsTheSample_WhileJobsNamingAnotherLoopbackServiceNeverReachIt()
+    {
+        await using var bait = RawHttpServer.Start();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString })
+            .Build();
+        await using var development = await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, o =>
+        {
+            o.PendingDuration = TimeSpan.FromMilliseconds(200);
+            o.RunningDuration = TimeSpan.FromMilliseconds(300);
+            o.SubmissionsPerSecond = 0;
+            o.MaxConcurrentTasks = 0;
+        });
+        var simulator = development.Simulator!;
+
+        // The test's own hub, queue, containers and short intervals; then exactly what serve adds.
+        var settings = await HostTestSupport.SettingsAsync(simulator);
+        settings["Vace:MaxConcurrentTasks"] = "50";
+        settings["Vace:SubmissionsPerSecond"] = "50";
+        foreach (var (key, value) in development.Overrides)
+        {
+            settings[key] = value;
+        }
+
+        await using var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
+        await host.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(host.Urls.First() + "/") };
+
+        var sample = await SubmitAsync(http, Sample(simulator.BaseUrl, "serve-sample"));
+        var media = new List<string>();
+        var callbacks = new List<string>();
+        for (var i = 0; i < LoopbackSpellings.Urls.Length; i++)
+        {
+            var url = string.Format(CultureInfo.InvariantCulture, LoopbackSpellings.Urls[i], bait.Port);
+            var asMedia = Sample(simulator.BaseUrl, $"bait-media-{i}");
+            asMedia["input"]!["video_url"] = url;
+            media.Add(await SubmitAsync(http, asMedia));
+            var asCallback = Sample(simulator.BaseUrl, $"bait-callback-{i}");
+            asCallback["callback_url"] = url;
+            callbacks.Add(await SubmitAsync(http, asCallback));
+        }
+
+        var sampleResult = await HostTestSupport.WaitForJobAsync(host.Services, sample);
+        var mediaResults = await Task.WhenAll(media.Select(id => HostTestSupport.WaitForJobAsync(host.Services, id)));
+        var callbackResults = await Task.WhenAll(callbacks.Select(id => HostTestSupport.WaitForJobAsync(host.Services, id)));
+
+        Assert.True(sampleResult.Succeeded, $"{sampleResult.ErrorCode}: {sampleResult.ErrorMessage}");
+        Assert.All(mediaResults, r => Assert.True(
+            r.ErrorCode == VaceJobErrorCodes.InvalidInput && r.ErrorMessage!.Contains("Refusing to connect", StringComparison.Ordinal), $"{r.JobId}: {r.ErrorCode} {r.ErrorMessage}"));
+        Assert.All(callbackResults, r => Assert.True(r.Succeeded && r.Warnings.Any(w => w.Code == "callback_failed"), $"{r.JobId}: {r.ErrorCode} {r.ErrorMessage}"));
+        Assert.Equal(0, bait.Connections);
+    }
+
+    private static JsonObject Sample(Uri simulator, string id)
+    {
+        var document = SampleDocuments.UseSimulatorMedia(SampleDocuments.Load("video_edit"), simulator);
+        document["id"] = id;
+        return document;
+    }
+
+    private static async Task<string> SubmitAsync(HttpClient http, JsonObject document)
+    {
+        using var response = await http.PostAsync("api/jobs", new StringContent(document.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{document["id"]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return document["id"]!.GetValue<string>();
+    }
+}
