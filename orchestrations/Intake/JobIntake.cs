@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Intake;
@@ -20,7 +21,8 @@ namespace VaceFunctions.Orchestrations.Intake;
 /// The one intake path of every trigger and host: read the document, validate it for the configured region,
 /// derive its id, and start its orchestration with the job id as instance id (an instance that exists, in any
 /// state, is not started again) — or, for a document that can never succeed, write a rejection record
-/// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why.
+/// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why. A rejection
+/// record never replaces a job's record: when the name holds one, the rejection is reported to the caller only.
 /// </summary>
 public sealed class JobIntake(
     DurableTaskClient client,
@@ -37,6 +39,9 @@ public sealed class JobIntake(
         Region = dashScope.Value.EffectiveRegion,
         Model = string.IsNullOrEmpty(dashScope.Value.Model) ? null : dashScope.Value.Model,
         AllowRelativeMediaNames = source == IntakeSource.Blob,
+        OutputContainers = OutputConfinement.WritableContainers(
+            workflow.Value.OutputContainer, workflow.Value.AllowedOutputContainerList, workflow.Value.StateContainer, inbox.Value.Container),
+        AllowHttpCallbackUrls = workflow.Value.AllowLoopbackUrls,
     };
 
     /// <summary>
@@ -121,9 +126,22 @@ public sealed class JobIntake(
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             var record = new RejectionRecord(jobId, source.ToString(), time.GetUtcNow().UtcDateTime, issues.Where(i => i.Severity == JobIssueSeverity.Error).ToArray(),
                 issues.Where(i => i.Severity == JobIssueSeverity.Warning).ToArray());
-            await container.GetBlobClient($"{jobId}/result.json").UploadAsync(
-                BinaryData.FromString(WorkflowJson.Serialize(record)),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            var blob = container.GetBlobClient($"{jobId}/{StorageNames.ManifestName}");
+            var content = BinaryData.FromString(WorkflowJson.Serialize(record));
+
+            // A rejection replaces only an earlier rejection under the same id, never a job's record (nor anyone else's).
+            await OwnedBlobs.WriteAsync(
+                blob,
+                (conditions, ct) => blob.UploadAsync(
+                    content,
+                    new BlobUploadOptions
+                    {
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                        Metadata = OwnedBlobs.Metadata(jobId, OwnedBlobs.RejectionKind),
+                        Conditions = conditions,
+                    },
+                    ct),
+                other => OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
                 cancellationToken);
         }
 

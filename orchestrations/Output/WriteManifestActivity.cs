@@ -5,7 +5,12 @@ using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
 
-/// <summary>Writes a job's <c>result.json</c>; returns its URL. Overwrites, so a retry writes the same file again.</summary>
+/// <summary>
+/// Writes a job's <c>result.json</c>; returns its URL. The manifest is created with If-None-Match: * and replaces only
+/// a record of the same job (<see cref="OwnedBlobs"/>): its own earlier manifest (a retry, or the rewrite after a
+/// failed callback) or a rejection record filed under its id before a corrected document ran. A name that holds
+/// another job's blob throws <see cref="OutputConflictException"/>, which is not retried.
+/// </summary>
 [DurableTask(Name)]
 public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivity<WriteManifestActivity.Request, string>
 {
@@ -22,10 +27,25 @@ public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivit
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient(input.Blob);
-        await blob.UploadAsync(
-            BinaryData.FromObjectAsJson(input.Manifest, JsonOptions),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+        var content = BinaryData.FromObjectAsJson(input.Manifest, JsonOptions);
+        var kept = await OwnedBlobs.WriteAsync(
+            blob,
+            (conditions, ct) => blob.UploadAsync(
+                content,
+                new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Metadata = OwnedBlobs.Metadata(input.Manifest.JobId, OwnedBlobs.ManifestKind),
+                    Conditions = conditions,
+                },
+                ct),
+            other => OwnedBlobs.BelongsTo(other.Metadata, input.Manifest.JobId) && !OwnedBlobs.BelongsTo(other.Metadata, input.Manifest.JobId, OwnedBlobs.VideoKind),
             cancellationToken);
+        if (kept is not null)
+        {
+            throw new OutputConflictException(OutputConflictException.Describe(input.Container, input.Blob, "record"));
+        }
+
         return blob.Uri.ToString();
     }
 

@@ -9,6 +9,12 @@ public static class VaceJobErrorCodes
     /// <summary>The result's URL expired (or vanished) before it could be copied.</summary>
     public const string OutputExpired = "OutputExpired";
 
+    /// <summary>
+    /// The job's output name holds another job's video (two jobs named the same output): it is never replaced, and the
+    /// video stays uncopied.
+    /// </summary>
+    public const string OutputConflict = "OutputConflict";
+
     /// <summary>A submission's fate is unknown; it is not re-sent, because a second task would be billed again.</summary>
     public const string AmbiguousSubmit = "AmbiguousSubmit";
 

@@ -8,8 +8,12 @@ using VaceFunctions.Orchestrations.Output;
 namespace VaceFunctions.Local.Tests.Workflow;
 
 /// <summary>The output copy on large videos and expired URLs, over real HTTP into Azurite.</summary>
+[Collection(MemoryCollection)]
 public sealed class CopyOutputTests
 {
+    /// <summary>Tests that copy videos run one at a time, so that one's allocations do not count in another's memory bound.</summary>
+    public const string MemoryCollection = "Output copies";
+
     private const long LargeOutput = 300L * 1024 * 1024;
 
     [Fact]
