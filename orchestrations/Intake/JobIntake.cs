@@ -127,20 +127,13 @@ public sealed class JobIntake(
             var record = new RejectionRecord(jobId, source.ToString(), time.GetUtcNow().UtcDateTime, issues.Where(i => i.Severity == JobIssueSeverity.Error).ToArray(),
                 issues.Where(i => i.Severity == JobIssueSeverity.Warning).ToArray());
             var blob = container.GetBlobClient($"{jobId}/{StorageNames.ManifestName}");
-            var content = BinaryData.FromString(WorkflowJson.Serialize(record));
 
             // A rejection replaces only an earlier rejection under the same id, never a job's record (nor anyone else's).
-            await OwnedBlobs.WriteAsync(
+            await OwnedBlobs.WriteJsonAsync(
                 blob,
-                (conditions, ct) => blob.UploadAsync(
-                    content,
-                    new BlobUploadOptions
-                    {
-                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                        Metadata = OwnedBlobs.Metadata(jobId, OwnedBlobs.RejectionKind),
-                        Conditions = conditions,
-                    },
-                    ct),
+                BinaryData.FromString(WorkflowJson.Serialize(record)),
+                jobId,
+                OwnedBlobs.RejectionKind,
                 other => OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
                 cancellationToken);
         }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 
@@ -77,6 +78,29 @@ public static class OwnedBlobs
 
             conditions = new BlobRequestConditions { IfMatch = existing.ETag };
         }
+    }
+
+    /// <summary>
+    /// Uploads a JSON record (a manifest or a rejection) of <paramref name="jobId"/> as <see cref="WriteAsync"/> does,
+    /// marked with its job and <paramref name="kind"/>. Returns null when written, else the blob left in place.
+    /// </summary>
+    public static Task<BlobProperties?> WriteJsonAsync(
+        BlobClient blob, BinaryData json, string jobId, string kind, Func<BlobProperties, bool> mayReplace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return WriteAsync(
+            blob,
+            (conditions, ct) => blob.UploadAsync(
+                json,
+                new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Metadata = Metadata(jobId, kind),
+                    Conditions = conditions,
+                },
+                ct),
+            mayReplace,
+            cancellationToken);
     }
 
     /// <summary>The blob's properties, or null when there is no such blob.</summary>

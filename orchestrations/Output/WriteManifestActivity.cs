@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
@@ -27,19 +26,13 @@ public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivit
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient(input.Blob);
-        var content = BinaryData.FromObjectAsJson(input.Manifest, JsonOptions);
-        var kept = await OwnedBlobs.WriteAsync(
+        var jobId = input.Manifest.JobId;
+        var kept = await OwnedBlobs.WriteJsonAsync(
             blob,
-            (conditions, ct) => blob.UploadAsync(
-                content,
-                new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Metadata = OwnedBlobs.Metadata(input.Manifest.JobId, OwnedBlobs.ManifestKind),
-                    Conditions = conditions,
-                },
-                ct),
-            other => OwnedBlobs.BelongsTo(other.Metadata, input.Manifest.JobId) && !OwnedBlobs.BelongsTo(other.Metadata, input.Manifest.JobId, OwnedBlobs.VideoKind),
+            BinaryData.FromObjectAsJson(input.Manifest, JsonOptions),
+            jobId,
+            OwnedBlobs.ManifestKind,
+            other => OwnedBlobs.BelongsTo(other.Metadata, jobId) && !OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.VideoKind),
             cancellationToken);
         if (kept is not null)
         {
