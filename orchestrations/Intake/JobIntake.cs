@@ -11,6 +11,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Intake;
@@ -19,13 +20,15 @@ namespace VaceFunctions.Orchestrations.Intake;
 /// The one intake path of every trigger and host: read the document, validate it for the configured region,
 /// derive its id, and start its orchestration with the job id as instance id (an instance that exists, in any
 /// state, is not started again) — or, for a document that can never succeed, write a rejection record
-/// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why.
+/// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why. A rejection
+/// record never replaces a job's record: when the name holds one, the rejection is reported to the caller only.
 /// </summary>
 public sealed class JobIntake(
     DurableTaskClient client,
     BlobServiceClient blobs,
     IOptions<WorkflowOptions> workflow,
     IOptions<DashScopeOptions> dashScope,
+    IOptions<InboxOptions> inbox,
     TimeProvider time)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
@@ -34,6 +37,9 @@ public sealed class JobIntake(
         Region = dashScope.Value.EffectiveRegion,
         Model = string.IsNullOrEmpty(dashScope.Value.Model) ? null : dashScope.Value.Model,
         AllowRelativeMediaNames = source == IntakeSource.Blob,
+        OutputContainers = OutputConfinement.WritableContainers(
+            workflow.Value.OutputContainer, workflow.Value.AllowedOutputContainerList, workflow.Value.StateContainer, inbox.Value.Container),
+        AllowHttpCallbackUrls = workflow.Value.AllowLoopbackUrls,
     };
 
     /// <summary>
@@ -118,9 +124,15 @@ public sealed class JobIntake(
             await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             var record = new RejectionRecord(jobId, source.ToString(), time.GetUtcNow().UtcDateTime, issues.Where(i => i.Severity == JobIssueSeverity.Error).ToArray(),
                 issues.Where(i => i.Severity == JobIssueSeverity.Warning).ToArray());
-            await container.GetBlobClient($"{jobId}/result.json").UploadAsync(
+            var blob = container.GetBlobClient($"{jobId}/{StorageNames.ManifestName}");
+
+            // A rejection replaces only an earlier rejection under the same id, never a job's record (nor anyone else's).
+            await OwnedBlobs.WriteJsonAsync(
+                blob,
                 BinaryData.FromString(WorkflowJson.Serialize(record)),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+                jobId,
+                OwnedBlobs.RejectionKind,
+                other => OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
                 cancellationToken);
         }
 

@@ -28,6 +28,9 @@ public static class JobIssueCodes
     public const string ModelRegionMismatch = "model_region_mismatch";
     public const string InvalidId = "invalid_id";
 
+    /// <summary>output.container names a container jobs may not write to: not on the allow-list, or the workflow's own.</summary>
+    public const string OutputContainerNotAllowed = "output_container_not_allowed";
+
     // Warnings.
     public const string UnknownField = "unknown_field";
     public const string NotApplicable = "not_applicable";

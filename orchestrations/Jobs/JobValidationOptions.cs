@@ -1,4 +1,5 @@
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Jobs;
 
@@ -24,6 +25,18 @@ public sealed record JobValidationOptions
 
     /// <summary>The configured model (<c>DashScope:Model</c>) for jobs that name none; null for the region's.</summary>
     public string? Model { get; init; }
+
+    /// <summary>
+    /// The containers a job's <c>output.container</c> may name (<see cref="OutputConfinement.WritableContainers"/>: the output
+    /// container and the allow-list, never the workflow's own storage); by default only <c>vace-output</c>.
+    /// </summary>
+    public IReadOnlyList<string> OutputContainers { get; init; } = [WorkflowOptions.DefaultOutputContainer];
+
+    /// <summary>
+    /// Whether a callback_url may be plain http (local development, when loopback URLs are allowed); otherwise a
+    /// callback must be https, as it carries the job's result and, when a secret is set, its signature.
+    /// </summary>
+    public bool AllowHttpCallbackUrls { get; init; }
 
     /// <summary>The model a job without one runs on.</summary>
     public string DefaultModel => Model ?? VaceModels.ForRegion(Region ?? DashScopeRegion.International);

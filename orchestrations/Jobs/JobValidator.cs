@@ -220,6 +220,11 @@ public static class JobValidator
                 Error(JobIssueCodes.InvalidUrl, JobFields.CallbackUrl,
                     $"callback_url must be an absolute http(s) URL with a host and no credentials; got \"{Shorten(url)}\".");
             }
+            else if (!options.AllowHttpCallbackUrls && !url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+            {
+                Error(JobIssueCodes.InvalidUrl, JobFields.CallbackUrl,
+                    $"callback_url must be https: it carries the job's result (plain http only where Vace:AllowLoopbackUrls is on, for local development); got \"{Shorten(url)}\".");
+            }
         }
 
         private void CheckOutput()
@@ -242,6 +247,11 @@ public static class JobValidator
                     Error(JobIssueCodes.InvalidValue, containerPath,
                         $"\"{Shorten(container)}\" is not a valid container name: 3–63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.");
                 }
+                else if (!options.OutputContainers.Contains(container))
+                {
+                    Error(JobIssueCodes.OutputContainerNotAllowed, containerPath,
+                        $"A job may write only to {string.Join(", ", options.OutputContainers)}, not \"{container}\". Other containers are added with Vace:AllowedOutputContainers; the workflow's own (state, inbox, task hub) never are. Leave output.container out for the default.");
+                }
             }
 
             var blobPath = Join(JobFields.Output, JobFields.Blob);
@@ -251,10 +261,10 @@ public static class JobValidator
                 {
                     TypeError(blobPath, "a string");
                 }
-                else if (!StorageNames.IsValidBlobName(blob))
+                else if (!StorageNames.IsValidBlobName(blob) || !StorageNames.IsValidBlobName(StorageNames.ManifestBlobFor(blob)))
                 {
                     Error(JobIssueCodes.InvalidValue, blobPath,
-                        $"\"{Shorten(blob)}\" is not a valid blob name: 1–{StorageNames.MaxBlobNameLength} characters of '/'-separated segments, none empty, '.' or '..', no backslashes.");
+                        $"\"{Shorten(blob)}\" is not a valid blob name: 1–{StorageNames.MaxBlobNameLength} characters with its manifest's name, in '/'-separated segments, none empty, '.' or '..' or ending in '.', no leading '/', backslash or control character.");
                 }
             }
         }

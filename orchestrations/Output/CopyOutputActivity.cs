@@ -17,13 +17,18 @@ namespace VaceFunctions.Orchestrations.Output;
 /// Copies the result video from its expiring URL into the owned blob, streaming: blocks of 4 MB are staged as
 /// they arrive (one buffer in flight, whatever the size), SHA-256 is computed on the way, and the size is checked
 /// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
-/// task id, sha256). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
-/// corrupt blob. Outcomes that no retry changes come back as a result with an <see cref="Result.ErrorCode"/> (an
-/// expected outcome travels as a record, not an exception): 403/404/410 from the URL means it expired
-/// (<see cref="VaceJobErrorCodes.OutputExpired"/>); a video longer than <see cref="WorkflowOptions.MaxDownloadBytes"/>,
-/// announced by Content-Length or not, is <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus
-/// one byte is read); an address <see cref="UrlGuard"/> refuses, on the URL or a redirect, is
-/// <see cref="VaceJobErrorCodes.OutputRefused"/>. Other failures are thrown, for the retry policy.
+/// task id, sha256, duration). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
+/// corrupt blob. The commit is If-None-Match: * (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
+/// never replaced; a copy the job already made (same job and task, after a crash or a duplicate delivery) is found
+/// before downloading and returned as it is, even once the URL has expired. Block ids carry a tag of the job and task,
+/// so two jobs copying to one name never mix their staged blocks. Outcomes that no retry changes come back as a
+/// result with an <see cref="Result.ErrorCode"/> (an expected outcome travels as a record, not an exception):
+/// 403/404/410 from the URL means it expired (<see cref="VaceJobErrorCodes.OutputExpired"/>); a video longer than
+/// <see cref="WorkflowOptions.MaxDownloadBytes"/>, announced by Content-Length or not, is
+/// <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus one byte is read); an address
+/// <see cref="UrlGuard"/> refuses, on the URL or a redirect, is <see cref="VaceJobErrorCodes.OutputRefused"/>; a name
+/// holding another job's video is <see cref="VaceJobErrorCodes.OutputConflict"/>. Other failures are thrown, for the
+/// retry policy.
 /// </summary>
 [DurableTask(Name)]
 public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options)
@@ -54,6 +59,18 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlockBlobClient(input.Blob);
+        if (await OwnedBlobs.TryGetPropertiesAsync(blob, cancellationToken) is { } existing)
+        {
+            if (IsThisCopy(existing, input))
+            {
+                return Copied(blob, existing);
+            }
+
+            if (!OwnedBlobs.BelongsTo(existing.Metadata, input.JobId))
+            {
+                return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
+            }
+        }
 
         var limit = options.Value.MaxDownloadBytes;
         using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName)
@@ -72,6 +89,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input.JobId}/{input.TaskId}")), 0, 8);
         var buffer = ArrayPool<byte>.Shared.Rent(BlockBytes);
         var blockIds = new List<string>();
         long total = 0;
@@ -98,7 +116,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                     duration = Mp4Header.TryReadDuration(buffer.AsSpan(0, filled), 0, out _);
                 }
 
-                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes(blockIds.Count.ToString("D8", CultureInfo.InvariantCulture)));
+                var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{tag}-{blockIds.Count.ToString("D8", CultureInfo.InvariantCulture)}"));
                 using (var block = new MemoryStream(buffer, 0, filled, writable: false))
                 {
                     await blob.StageBlockAsync(blockId, block, cancellationToken: cancellationToken);
@@ -119,21 +137,47 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         }
 
         var hash = Convert.ToHexStringLower(sha256.GetHashAndReset());
-        await blob.CommitBlockListAsync(
-            blockIds,
-            new CommitBlockListOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" },
-                Metadata = new Dictionary<string, string> { ["jobid"] = input.JobId, ["taskid"] = input.TaskId, ["sha256"] = hash },
-            },
+        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
+        metadata[TaskIdKey] = input.TaskId;
+        metadata[Sha256Key] = hash;
+        if (duration is { } seconds)
+        {
+            metadata[DurationKey] = seconds.TotalSeconds.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        var kept = await OwnedBlobs.WriteAsync(
+            blob,
+            (conditions, ct) => blob.CommitBlockListAsync(
+                blockIds,
+                new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" }, Metadata = metadata, Conditions = conditions },
+                ct),
+            other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId),
             cancellationToken);
-        return new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds);
+        return kept is null
+            ? new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds)
+            : Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
     }
 
     /// <summary>The blocks staged so far stay uncommitted: the storage service discards them within a week.</summary>
     private static Result TooLarge(long? announced, long limit) => Result.Failed(
         VaceJobErrorCodes.OutputTooLarge,
         $"The result video is {(announced is { } size ? $"{size} bytes" : "longer than the limit")}; at most {limit} bytes are copied (Vace:MaxDownloadBytes).");
+
+    private const string TaskIdKey = "taskid";
+    private const string Sha256Key = "sha256";
+    private const string DurationKey = "duration";
+
+    /// <summary>A video this job committed for this task: the copy is done.</summary>
+    private static bool IsThisCopy(BlobProperties blob, Request input) =>
+        OwnedBlobs.BelongsTo(blob.Metadata, input.JobId, OwnedBlobs.VideoKind)
+        && blob.Metadata.TryGetValue(TaskIdKey, out var taskId) && taskId == input.TaskId
+        && blob.Metadata.ContainsKey(Sha256Key);
+
+    private static Result Copied(BlockBlobClient blob, BlobProperties properties) => new(
+        blob.Uri.ToString(),
+        properties.ContentLength,
+        properties.Metadata[Sha256Key],
+        properties.Metadata.TryGetValue(DurationKey, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
 
     private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken)
     {
@@ -161,11 +205,11 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
     /// <summary>
     /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when
-    /// no retry would copy it, the job's error code and why (and nothing else).
+    /// no retry would copy it (expired, too large, refused, another job's name), the job's error code and why (and nothing else).
     /// </summary>
     public sealed record Result(string? BlobUrl, long Size, string? Sha256, double? DurationSeconds)
     {
-        /// <summary>One of <see cref="VaceJobErrorCodes"/>: OutputExpired, OutputTooLarge or OutputRefused.</summary>
+        /// <summary>One of <see cref="VaceJobErrorCodes"/>: OutputExpired, OutputTooLarge, OutputRefused or OutputConflict.</summary>
         public string? ErrorCode { get; init; }
 
         public string? ErrorMessage { get; init; }

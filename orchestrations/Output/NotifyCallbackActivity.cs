@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Inputs;
@@ -8,18 +7,20 @@ using Microsoft.DurableTask;
 namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
-/// POSTs a job's result (JSON) to its callback_url, under the same address rules as media (not following redirects). When
-/// <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: sha256=HEX</c> carries an HMAC-SHA256 of the body so
-/// the receiver can verify the sender. A non-2xx answer throws, for the orchestrator's retry policy.
+/// POSTs a job's result (JSON) to its callback_url, under the same address rules as media (<see cref="UrlGuard"/>,
+/// checked on the resolved address of every connection; no redirects followed, no exception for the host's own
+/// origins). When <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: t=UNIXSECONDS,v1=HEX</c> signs the time of
+/// this attempt and the body (<see cref="CallbackSignature"/>), so the receiver can verify the sender and refuse
+/// replays. A non-2xx answer throws, for the orchestrator's retry policy.
 /// </summary>
 [DurableTask(Name)]
-public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options) : TaskActivity<NotifyCallbackActivity.Request, int>
+public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options, TimeProvider time)
+    : TaskActivity<NotifyCallbackActivity.Request, int>
 {
     public const string Name = "NotifyCallback";
 
     /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
     public override Task<int> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
-    public const string SignatureHeader = "X-Vace-Signature";
 
     /// <summary>
     /// The named HTTP client for callbacks: the address rules of <see cref="UrlGuard"/>, without the exception downloads
@@ -37,17 +38,13 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
         request.Headers.Add("X-Vace-Job-Id", input.JobId);
         if (options.Value.CallbackSecret is { Length: > 0 } secret)
         {
-            request.Headers.Add(SignatureHeader, "sha256=" + Sign(secret, input.BodyJson));
+            request.Headers.Add(CallbackSignature.HeaderName, CallbackSignature.Create(secret, time.GetUtcNow(), input.BodyJson));
         }
 
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (int)response.StatusCode;
     }
-
-    /// <summary>The hex HMAC-SHA256 of a body, as sent in <see cref="SignatureHeader"/>.</summary>
-    public static string Sign(string secret, string body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
 
     public sealed record Request(string Url, string JobId, string BodyJson);
 }

@@ -1,11 +1,15 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask;
 
 namespace VaceFunctions.Orchestrations.Output;
 
-/// <summary>Writes a job's <c>result.json</c>; returns its URL. Overwrites, so a retry writes the same file again.</summary>
+/// <summary>
+/// Writes a job's <c>result.json</c>; returns its URL. The manifest is created with If-None-Match: * and replaces only
+/// a record of the same job (<see cref="OwnedBlobs"/>): its own earlier manifest (a retry, or the rewrite after a
+/// failed callback) or a rejection record filed under its id before a corrected document ran. A name that holds
+/// another job's blob throws <see cref="OutputConflictException"/>, which is not retried.
+/// </summary>
 [DurableTask(Name)]
 public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivity<WriteManifestActivity.Request, string>
 {
@@ -22,10 +26,19 @@ public sealed class WriteManifestActivity(BlobServiceClient blobs) : TaskActivit
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient(input.Blob);
-        await blob.UploadAsync(
+        var jobId = input.Manifest.JobId;
+        var kept = await OwnedBlobs.WriteJsonAsync(
+            blob,
             BinaryData.FromObjectAsJson(input.Manifest, JsonOptions),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            jobId,
+            OwnedBlobs.ManifestKind,
+            other => OwnedBlobs.BelongsTo(other.Metadata, jobId) && !OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.VideoKind),
             cancellationToken);
+        if (kept is not null)
+        {
+            throw new OutputConflictException(OutputConflictException.Describe(input.Container, input.Blob, "record"));
+        }
+
         return blob.Uri.ToString();
     }
 

@@ -15,6 +15,12 @@ public static class VaceJobErrorCodes
     /// <summary>The result's URL (or a redirect from it) names an address the host may not connect to (see <see cref="Inputs.UrlGuard"/>).</summary>
     public const string OutputRefused = "OutputRefused";
 
+    /// <summary>
+    /// The job's output name holds another job's video (two jobs named the same output): it is never replaced, and the
+    /// video stays uncopied.
+    /// </summary>
+    public const string OutputConflict = "OutputConflict";
+
     /// <summary>A submission's fate is unknown; it is not re-sent, because a second task would be billed again.</summary>
     public const string AmbiguousSubmit = "AmbiguousSubmit";
 

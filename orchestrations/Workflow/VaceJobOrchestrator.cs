@@ -32,7 +32,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
     /// <see cref="VaceJobRequest.StepRetryInterval"/> and doubling up to 1 min (2, 4, 8, 16 s by default).
     /// </summary>
-    internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1));
+    internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1))
+    {
+        // Another job's blob under this job's name stays another's: trying again cannot help.
+        HandleFailure = failure => failure.ErrorType != typeof(OutputConflictException).FullName,
+    };
 
     /// <summary>
     /// For the output copy: the result's URL lives 24 hours after the task ends, and the video is paid for, so passing

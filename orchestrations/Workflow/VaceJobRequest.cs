@@ -21,7 +21,7 @@ public sealed record VaceJobRequest
 
     public required string OutputBlob { get; init; }
 
-    /// <summary>The manifest's blob, beside the video: <c>{folder}/result.json</c>.</summary>
+    /// <summary>The manifest's blob, beside the video (<see cref="StorageNames.ManifestBlobFor"/>): <c>{jobId}/result.json</c> by default.</summary>
     public required string ManifestBlob { get; init; }
 
     public string? CallbackUrl { get; init; }
@@ -78,7 +78,6 @@ public sealed record VaceJobRequest
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(options);
         var blob = job.Document.Output?.Blob ?? $"{job.Id}/output.mp4";
-        var slash = blob.LastIndexOf('/');
         return new VaceJobRequest
         {
             JobId = job.Id,
@@ -87,7 +86,7 @@ public sealed record VaceJobRequest
             Model = job.Model,
             OutputContainer = job.Document.Output?.Container ?? options.OutputContainer,
             OutputBlob = blob,
-            ManifestBlob = (slash < 0 ? "" : blob[..(slash + 1)]) + "result.json",
+            ManifestBlob = StorageNames.ManifestBlobFor(blob),
             CallbackUrl = job.Document.CallbackUrl,
             Media = probeInputs ?? job.Document.ProbeInputs ?? options.ProbeInputs ? MediaOf(job.Document.Input, job.OwnedMedia) : [],
             OwnedMedia = job.OwnedMedia,

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using VaceFunctions.Orchestrations.Jobs;
 
 namespace VaceFunctions.Orchestrations.Workflow;
 
@@ -7,7 +8,7 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// <c>Vace__OutputContainer</c>, …), the same for every host. Settings that steer an orchestration are copied
 /// into its input when it starts, so they stay fixed across replays.
 /// </summary>
-public sealed class WorkflowOptions
+public sealed class WorkflowOptions : IValidatableObject
 {
     public const string SectionName = "Vace";
 
@@ -25,7 +26,21 @@ public sealed class WorkflowOptions
 
     /// <summary>The container that receives outputs and manifests.</summary>
     [Required]
-    public string OutputContainer { get; set; } = "vace-output";
+    public string OutputContainer { get; set; } = DefaultOutputContainer;
+
+    public const string DefaultOutputContainer = "vace-output";
+
+    /// <summary>
+    /// Containers a job's <c>output.container</c> may name besides <see cref="OutputContainer"/> (which is always
+    /// allowed), separated by commas: <c>Vace__AllowedOutputContainers=campaign-videos,archive</c>. Any other container,
+    /// and the workflow's own storage (state, inbox, task hub) whatever this list says, is refused when the job is
+    /// validated.
+    /// </summary>
+    public string? AllowedOutputContainers { get; set; }
+
+    /// <summary>The entries of <see cref="AllowedOutputContainers"/>.</summary>
+    public IReadOnlyList<string> AllowedOutputContainerList =>
+        (AllowedOutputContainers ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The container of the workflow's own records: admission slots and submission write-ahead records.</summary>
     [Required]
@@ -66,8 +81,28 @@ public sealed class WorkflowOptions
     [Range(typeof(long), "1", "9223372036854775807")]
     public long MaxDownloadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
-    /// <summary>When set, callbacks carry <c>X-Vace-Signature: sha256=HEX</c>, an HMAC-SHA256 of the body with this secret.</summary>
+    /// <summary>
+    /// When set, callbacks carry <c>X-Vace-Signature: t=UNIXSECONDS,v1=HEX</c>, an HMAC-SHA256 of <c>{t}.{body}</c> with
+    /// this secret (<see cref="Output.CallbackSignature"/>).
+    /// </summary>
     public string? CallbackSecret { get; set; }
+
+    /// <summary>Refuses an output container or allow-list entry that is not a container name, or is the workflow's own storage.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var container in AllowedOutputContainerList.Prepend(OutputContainer))
+        {
+            if (!StorageNames.IsValidContainerName(container))
+            {
+                yield return new ValidationResult($"\"{container}\" is not a valid container name.", [nameof(AllowedOutputContainers)]);
+            }
+            else if (OutputConfinement.IsReserved(container, StateContainer, inboxContainer: null))
+            {
+                yield return new ValidationResult(
+                    $"\"{container}\" holds the workflow's own records (state, task hub or Functions host); jobs may not write there.", [nameof(AllowedOutputContainers)]);
+            }
+        }
+    }
 
     /// <summary>Describes the options without the callback secret.</summary>
     public override string ToString() =>

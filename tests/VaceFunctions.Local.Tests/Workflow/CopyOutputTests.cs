@@ -10,8 +10,12 @@ using VaceFunctions.Tests.Shared;
 namespace VaceFunctions.Local.Tests.Workflow;
 
 /// <summary>The output copy on large videos, videos over the limit and expired URLs, over real HTTP into Azurite.</summary>
+[Collection(MemoryCollection)]
 public sealed class CopyOutputTests
 {
+    /// <summary>Tests that copy videos run one at a time, so that one's allocations do not count in another's memory bound.</summary>
+    public const string MemoryCollection = "Output copies";
+
     private const long LargeOutput = 300L * 1024 * 1024;
 
     [Fact]

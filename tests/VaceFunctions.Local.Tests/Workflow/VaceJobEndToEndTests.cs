@@ -188,7 +188,7 @@ public sealed class VaceJobEndToEndTests
         app.MapPost("/hooks/vace", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
-            received.Enqueue((await reader.ReadToEndAsync(), request.Headers[NotifyCallbackActivity.SignatureHeader], request.Headers["X-Vace-Job-Id"]));
+            received.Enqueue((await reader.ReadToEndAsync(), request.Headers[CallbackSignature.HeaderName], request.Headers["X-Vace-Job-Id"]));
             return Results.Ok();
         });
         await app.StartAsync();
@@ -205,7 +205,7 @@ public sealed class VaceJobEndToEndTests
         Assert.True(result.Succeeded);
         var (body, signature, jobId) = Assert.Single(received);
         Assert.Equal("with-callback", jobId);
-        Assert.Equal("sha256=" + NotifyCallbackActivity.Sign("hook-secret", body), signature);
+        Assert.True(CallbackSignature.Verify("hook-secret", signature, body, DateTimeOffset.UtcNow, CallbackSignature.DefaultWindow), signature);
         var posted = JsonNode.Parse(body)!;
         Assert.True(posted["succeeded"]!.GetValue<bool>());
         Assert.Equal(result.Sha256, posted["sha256"]!.GetValue<string>());

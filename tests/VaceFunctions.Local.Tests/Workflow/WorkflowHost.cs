@@ -12,6 +12,7 @@ using Microsoft.DurableTask.Client;
 using VaceFunctions.Local.Engine;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -98,7 +99,7 @@ internal sealed class WorkflowHost : IAsyncDisposable
     /// <summary>Validates a document and starts its job, as intake does (<paramref name="adjust"/> changes its request).</summary>
     public async Task<string> StartAsync(JsonObject document, Func<VaceJobRequest, VaceJobRequest>? adjust = null)
     {
-        var validation = JobValidator.Validate(document, new JobValidationOptions { Region = null });
+        var validation = JobValidator.Validate(document, Services.GetRequiredService<JobIntake>().ValidationOptions(IntakeSource.Queue));
         Assert.True(validation.IsValid, string.Join("; ", validation.Errors));
         var options = Services.GetRequiredService<IOptions<WorkflowOptions>>().Value;
         var request = VaceJobRequest.Create(validation.Job!, options);

@@ -47,6 +47,13 @@ public class JobValidatorTests
         ["output.container double hyphen"] = ("video_edit", d => d["output"] = new JsonObject { ["container"] = "vace--output" }, Error, JobIssueCodes.InvalidValue, "output.container"),
         ["output.blob climbing out"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "a/../../b.mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
         ["output.blob with backslash"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "a\\b.mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["output.container not on the allow-list"] = ("video_edit", d => d["output"] = new JsonObject { ["container"] = "other-videos" }, Error, JobIssueCodes.OutputContainerNotAllowed, "output.container"),
+        ["output.blob absolute"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "/campaign/017.mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["output.blob with a control character"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "a\u0000b.mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["output.blob ending in a dot"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = "campaign/017." }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["output.blob of 1025 characters"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = new string('a', 1025) }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["output.blob whose manifest name is too long"] = ("video_edit", d => d["output"] = new JsonObject { ["blob"] = new string('a', 1015) + ".mp4" }, Error, JobIssueCodes.InvalidValue, "output.blob"),
+        ["callback_url plain http"] = ("video_edit", d => d["callback_url"] = "http://example.com/hook", Error, JobIssueCodes.InvalidUrl, "callback_url"),
         ["output unknown field"] = ("video_edit", d => d["output"] = new JsonObject { ["tier"] = "cool" }, Warning, JobIssueCodes.UnknownField, "output.tier"),
         ["unknown top-level field"] = ("video_edit", d => d["resources"] = new JsonObject(), Warning, JobIssueCodes.UnknownField, "resources"),
         ["unknown field with an odd name"] = ("video_edit", d => Input(d)["a b\n"] = 1, Warning, JobIssueCodes.UnknownField, "input[\"a b\\n\"]"),
@@ -295,6 +302,60 @@ public class JobValidatorTests
 
         Assert.DoesNotContain(issue.Message, char.IsControl);
         Assert.True(issue.Message.Length < 300);
+    }
+
+    [Fact]
+    public void Validate_OutputContainerOnTheAllowList_IsAccepted()
+    {
+        var document = Samples.Load("video_edit");
+        document["output"] = new JsonObject { ["container"] = "campaign-videos", ["blob"] = "campaign/017.mp4" };
+
+        var result = JobValidator.Validate(document, new JobValidationOptions { OutputContainers = ["vace-output", "campaign-videos"] });
+
+        Assert.Empty(result.Issues);
+        Assert.Equal("campaign-videos", result.Job!.Document.Output!.Container);
+    }
+
+    [Theory]
+    [InlineData("vace-state")]
+    [InlineData("vace-inbox")]
+    [InlineData("vacehub-leases")]
+    [InlineData("vacehub-largemessages")]
+    [InlineData("otherhub-applease")]
+    [InlineData("azure-webjobs-hosts")]
+    public void Validate_WorkflowsOwnContainer_IsRefusedEvenWhenAllowListed(string container)
+    {
+        var writable = OutputConfinement.WritableContainers("vace-output", ["campaign-videos", container], "vace-state", "vace-inbox");
+        var document = Samples.Load("video_edit");
+        document["output"] = new JsonObject { ["container"] = container };
+
+        var issue = Assert.Single(JobValidator.Validate(document, new JobValidationOptions { OutputContainers = writable }).Issues);
+
+        Assert.Equal(["vace-output", "campaign-videos"], writable);
+        Assert.Equal((JobIssueCodes.OutputContainerNotAllowed, "output.container"), (issue.Code, issue.Path));
+        Assert.Contains("vace-output, campaign-videos", issue.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_PlainHttpCallbackWhereLoopbackIsAllowed_IsAccepted()
+    {
+        var document = Samples.Load("video_edit");
+        document["callback_url"] = "http://127.0.0.1:5000/hooks/vace";
+
+        Assert.Empty(JobValidator.Validate(document, new JobValidationOptions { AllowHttpCallbackUrls = true }).Issues);
+    }
+
+    [Theory]
+    [InlineData("job-1/output.mp4", "job-1/result.json")]
+    [InlineData("output.mp4", "result.json")]
+    [InlineData("campaign/017.mp4", "campaign/017.result.json")]
+    [InlineData("campaign/017", "campaign/017.result.json")]
+    [InlineData("campaign/result.json", "campaign/result.result.json")]
+    [InlineData("a.b/.hidden", "a.b/.hidden.result.json")]
+    public void ManifestBlobFor_IsBesideTheVideoAndItsOwn(string video, string manifest)
+    {
+        Assert.Equal(manifest, StorageNames.ManifestBlobFor(video));
+        Assert.NotEqual(video, StorageNames.ManifestBlobFor(video));
     }
 
     [Fact]

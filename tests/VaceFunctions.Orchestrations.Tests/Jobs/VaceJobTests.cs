@@ -27,7 +27,7 @@ public class VaceJobTests
         document["input"]!["seed"] = 12345;
         document["parameters"]!["watermark"] = new JsonArray(true, "corner");
 
-        var result = JobValidator.Validate(document);
+        var result = JobValidator.Validate(document, new JobValidationOptions { OutputContainers = ["results"] });
         var request = result.Job!.ToDashScopeRequest();
 
         Assert.Equal(3, result.Warnings.Count());

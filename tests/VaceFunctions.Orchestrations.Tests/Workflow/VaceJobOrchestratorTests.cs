@@ -610,6 +610,23 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_OutputHeldByAnotherJob_FailsWithOutputConflictAndTheManifestConflictIsNotRetried()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy()
+            .On(CopyOutputActivity.Name, () => CopyOutputActivity.Result.Failed(VaceJobErrorCodes.OutputConflict, "vace-output/x/output.mp4 already holds another job's output"))
+            .On(WriteManifestActivity.Name, () => throw new OutputConflictException("vace-output/x/result.json already holds another job's record"));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((false, VaceJobErrorCodes.OutputConflict), (result.Succeeded, result.ErrorCode));
+        Assert.Contains("another job's output", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("another job's record", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
+        Assert.Equal(1, workflow.CallCount(WriteManifestActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_CallbackUnreachable_StillSucceedsWithAWarning()
     {
         var job = Fast(Request("video_extension", callback: "https://example.com/hook"));

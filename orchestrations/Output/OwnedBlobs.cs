@@ -1,0 +1,119 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace VaceFunctions.Orchestrations.Output;
+
+/// <summary>
+/// Writes under a job's name without ever replacing another job's blob. Every blob a job writes (video, manifest,
+/// rejection record) carries its job id (<c>jobid</c>) and kind (<c>kind</c>) in its metadata. A write first creates
+/// the blob with If-None-Match: *; when the name is taken it looks at the blob there and replaces it only when the
+/// caller accepts it as its own, with If-Match: that blob's ETag, so nothing written in between is lost.
+/// </summary>
+public static class OwnedBlobs
+{
+    public const string JobIdKey = "jobid";
+    public const string KindKey = "kind";
+    public const string VideoKind = "video";
+    public const string ManifestKind = "manifest";
+    public const string RejectionKind = "rejection";
+
+    // Each round trip is a create or a replace that lost a race; a name fought over this often is reported as the error it gives.
+    private const int MaxAttempts = 4;
+
+    /// <summary>The metadata that marks a blob as a job's.</summary>
+    public static Dictionary<string, string> Metadata(string jobId, string kind) => new() { [JobIdKey] = jobId, [KindKey] = kind };
+
+    /// <summary>True when <paramref name="metadata"/> marks a blob as <paramref name="jobId"/>'s (of <paramref name="kind"/>, when given).</summary>
+    public static bool BelongsTo(IDictionary<string, string> metadata, string jobId, string? kind = null)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.TryGetValue(JobIdKey, out var owner) && owner == jobId
+            && (kind is null || (metadata.TryGetValue(KindKey, out var actual) && actual == kind));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (an upload or block list commit that honours the conditions it is given) so it
+    /// creates the blob, or replaces one that <paramref name="mayReplace"/> accepts. Returns null when written, else
+    /// the properties of the blob that was left in place.
+    /// </summary>
+    public static async Task<BlobProperties?> WriteAsync(
+        BlobBaseClient blob,
+        Func<BlobRequestConditions, CancellationToken, Task> write,
+        Func<BlobProperties, bool> mayReplace,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(mayReplace);
+        var conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write(conditions, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Taken (409), or changed since it was read (412): see who holds the name now.
+            }
+
+            BlobProperties existing;
+            try
+            {
+                existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+                continue;
+            }
+
+            if (!mayReplace(existing))
+            {
+                return existing;
+            }
+
+            conditions = new BlobRequestConditions { IfMatch = existing.ETag };
+        }
+    }
+
+    /// <summary>
+    /// Uploads a JSON record (a manifest or a rejection) of <paramref name="jobId"/> as <see cref="WriteAsync"/> does,
+    /// marked with its job and <paramref name="kind"/>. Returns null when written, else the blob left in place.
+    /// </summary>
+    public static Task<BlobProperties?> WriteJsonAsync(
+        BlobClient blob, BinaryData json, string jobId, string kind, Func<BlobProperties, bool> mayReplace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return WriteAsync(
+            blob,
+            (conditions, ct) => blob.UploadAsync(
+                json,
+                new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Metadata = Metadata(jobId, kind),
+                    Conditions = conditions,
+                },
+                ct),
+            mayReplace,
+            cancellationToken);
+    }
+
+    /// <summary>The blob's properties, or null when there is no such blob.</summary>
+    public static async Task<BlobProperties?> TryGetPropertiesAsync(BlobBaseClient blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        try
+        {
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+}
