@@ -34,6 +34,9 @@ public sealed class HttpApiOptions
     /// </summary>
     public int JobsPerMinute { get; set; } = 60;
 
-    /// <summary>How long the read SAS URL of an output, handed out by the DashScope-compatible face, stays valid.</summary>
-    public TimeSpan OutputUrlLifetime { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>
+    /// How long the read SAS URL of an output, handed out by the DashScope-compatible face, stays valid: short, since
+    /// every query mints a fresh one and no SAS is stored (the manifest and the result keep the plain blob URL).
+    /// </summary>
+    public TimeSpan OutputUrlLifetime { get; set; } = TimeSpan.FromHours(1);
 }

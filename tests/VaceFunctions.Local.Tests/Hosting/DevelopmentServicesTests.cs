@@ -52,9 +52,18 @@ public sealed class DevelopmentServicesTests
             var asMedia = Sample(simulator.BaseUrl, $"bait-media-{i}");
             asMedia["input"]!["video_url"] = url;
             media.Add(await SubmitAsync(http, asMedia));
+
+            // A callback must be https to pass validation; the guard then refuses the address when connecting.
             var asCallback = Sample(simulator.BaseUrl, $"bait-callback-{i}");
-            asCallback["callback_url"] = url;
+            asCallback["callback_url"] = "https://" + url["http://".Length..];
             callbacks.Add(await SubmitAsync(http, asCallback));
+        }
+
+        var plainCallback = Sample(simulator.BaseUrl, "bait-callback-http");
+        plainCallback["callback_url"] = string.Format(CultureInfo.InvariantCulture, LoopbackSpellings.Urls[0], bait.Port);
+        using (var refused = await http.PostAsync("api/jobs", new StringContent(plainCallback.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         }
 
         var sampleResult = await HostTestSupport.WaitForJobAsync(host.Services, sample);

@@ -227,6 +227,8 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Equal(5, task["usage"]!["video_duration"]!.GetValue<double>());
         var videoUrl = task["output"]!["video_url"]!.GetValue<string>();
         Assert.Contains("sig=", videoUrl, StringComparison.Ordinal);
+        var expires = new Azure.Storage.Blobs.BlobUriBuilder(new Uri(videoUrl)).Sas.ExpiresOn;
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddMinutes(55), DateTimeOffset.UtcNow.AddMinutes(61));
         using var plain = new HttpClient();
         Assert.Equal(SampleSha256, Convert.ToHexStringLower(SHA256.HashData(await plain.GetByteArrayAsync(videoUrl))));
 

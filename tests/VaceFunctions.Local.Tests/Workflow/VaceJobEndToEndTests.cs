@@ -52,7 +52,8 @@ public sealed class VaceJobEndToEndTests
     [Fact]
     public async Task Job_WithALongTask_ContinuesAsNewOnTheBackendAndEndsAsOneJob()
     {
-        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(2));
+        // Long enough that even a loaded machine polls it more than once (the first poll comes 100 ms after submit).
+        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(6));
         var jobId = await host.StartAsync(host.Sample("video_edit", "e2e-continued"), request => request with { PollsPerExecution = 1 });
 
         var result = await host.WaitAsync(jobId);

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Net;
+using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly.Timeout;
@@ -238,6 +240,9 @@ public sealed class MediaHttpClientTests : IAsyncLifetime
             }).Build())
             .AddLogging()
             .AddVaceOrchestrations();
+
+        // The hosts' storage account (the probe signs a job's own blobs with it); nothing here listens on its port.
+        services.TryAddSingleton(new BlobServiceClient("UseDevelopmentStorage=true"));
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }

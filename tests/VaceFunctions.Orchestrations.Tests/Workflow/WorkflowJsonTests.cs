@@ -32,11 +32,13 @@ public class WorkflowJsonTests
             InitialPollInterval = TimeSpan.FromMilliseconds(1500),
             MaxWait = TimeSpan.FromMinutes(42),
             SlotRetryInterval = TimeSpan.FromSeconds(3),
+            OwnedMedia = ["http://127.0.0.1:10000/devstoreaccount1/vace-inbox/f/clip.mp4"],
         };
 
         var copy = RoundTrip(request);
 
-        Assert.Equal(request with { Media = copy.Media, Warnings = copy.Warnings }, copy);
+        Assert.Equal(request with { Media = copy.Media, Warnings = copy.Warnings, OwnedMedia = copy.OwnedMedia }, copy);
+        Assert.Equal(request.OwnedMedia, copy.OwnedMedia);
         Assert.Equal(request.Media, copy.Media);
         Assert.Equal(MediaKind.Clip, Assert.Single(copy.Media).Kind);
         Assert.Equal(request.Warnings, copy.Warnings);
