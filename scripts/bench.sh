@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a benchmark against a fresh in-memory Azurite and prints its figures.
 # Usage: scripts/bench.sh durable [INSTANCES] [STEPS] [TIMERS]
-#        scripts/bench.sh jobs [JOBS]
+#        scripts/bench.sh jobs [JOBS] [SLOTS]
 #        scripts/bench.sh copy [MEGABYTES]
+#        scripts/bench.sh slots [JOBS] [SLOTS] [HOLD_MS] [RETRY_MS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

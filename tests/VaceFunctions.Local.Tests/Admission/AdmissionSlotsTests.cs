@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
@@ -43,6 +45,97 @@ public sealed class AdmissionSlotsTests
     }
 
     [Fact]
+    public async Task Acquire_AsManyJobsAsFreeSlots_AllGrantedAtTheirFirstAsk_WithAFewRequestsEach()
+    {
+        // With one record for all slots, 100 jobs asking at once rewrote it over and over (conflicting ETags).
+        var requests = new RequestCounter();
+        var (slots, _) = await SlotsAsync(capacity: 100, requests: requests);
+
+        var grants = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => slots.AcquireAsync($"job-{i}", Lease, default)));
+
+        Assert.All(grants, g => Assert.True(g.Granted));
+        Assert.InRange(requests.Count, 100, 100 * 6);
+        Assert.Equal(100, (await slots.HoldersAsync(default)).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Acquire_ManyJobsTakingTurns_NeverHoldMoreThanTheLimitAtOnce()
+    {
+        var (slots, _) = await SlotsAsync(TimeProvider.System, capacity: 4);
+        var held = 0;
+        var mostHeld = 0;
+        var mostListed = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+        {
+            while (!(await slots.AcquireAsync($"job-{i}", Lease, default)).Granted)
+            {
+                await Task.Delay(20);
+            }
+
+            var now = Interlocked.Increment(ref held);
+            InterlockedMax(ref mostHeld, now);
+            InterlockedMax(ref mostListed, (await slots.HoldersAsync(default)).Count);
+            await Task.Delay(30);
+            Interlocked.Decrement(ref held);
+            Assert.True(await slots.ReleaseAsync($"job-{i}", default));
+        }));
+
+        Assert.InRange(mostHeld, 1, 4);
+        Assert.InRange(mostListed, 1, 4);
+        Assert.Empty(await slots.HoldersAsync(default));
+    }
+
+    [Fact]
+    public async Task Acquire_AgainAfterTakingAFreedSlot_IsGrantedTheSameSlot()
+    {
+        var (slots, _) = await SlotsAsync();
+        await slots.AcquireAsync("a", Lease, default);
+        await slots.AcquireAsync("b", Lease, default);
+        Assert.False((await slots.AcquireAsync("c", Lease, default)).Granted);
+        await slots.ReleaseAsync("a", default);
+        Assert.True((await slots.AcquireAsync("c", Lease, default)).Granted);
+        await slots.ReleaseAsync("b", default);
+
+        Assert.True((await slots.AcquireAsync("c", Lease, default)).Granted);
+
+        Assert.Equal(["c"], await slots.HoldersAsync(default));
+    }
+
+    [Fact]
+    public async Task Release_OfAWaiter_MovesTheLineOn()
+    {
+        var (slots, _) = await SlotsAsync();
+        await slots.AcquireAsync("a", Lease, default);
+        await slots.AcquireAsync("b", Lease, default);
+        Assert.Equal(0, (await slots.AcquireAsync("c", Lease, default)).Position);
+        Assert.Equal(1, (await slots.AcquireAsync("d", Lease, default)).Position);
+
+        Assert.True(await slots.ReleaseAsync("c", default));
+        Assert.False(await slots.ReleaseAsync("c", default));
+
+        Assert.Equal(0, (await slots.AcquireAsync("d", Lease, default)).Position);
+        await slots.ReleaseAsync("a", default);
+        Assert.True((await slots.AcquireAsync("d", Lease, default)).Granted);
+    }
+
+    [Fact]
+    public async Task Line_AWaiterThatStopsAsking_IsDropped()
+    {
+        var (slots, clock) = await SlotsAsync();
+        await slots.AcquireAsync("a", Lease, default);
+        await slots.AcquireAsync("b", Lease, default);
+        Assert.Equal(0, (await slots.AcquireAsync("gone", Lease, default)).Position);
+        Assert.Equal(1, (await slots.AcquireAsync("next", Lease, default)).Position);
+
+        clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        await slots.ReleaseAsync("a", default);
+
+        Assert.True((await slots.AcquireAsync("next", Lease, default)).Granted);
+        Assert.Equal(0, (await slots.AcquireAsync("gone", Lease, default)).Position);
+    }
+
+    [Fact]
     public async Task Slot_NeverReleased_ExpiresAfterItsLease()
     {
         var (slots, clock) = await SlotsAsync();
@@ -67,11 +160,36 @@ public sealed class AdmissionSlotsTests
         Assert.True(watch.Elapsed >= AdmissionSlots.RateWindow * 2 - TimeSpan.FromMilliseconds(50), $"5 turns in {watch.Elapsed}");
     }
 
-    private static async Task<(AdmissionSlots Slots, ManualClock Clock)> SlotsAsync(TimeProvider? time = null)
+    private static async Task<(AdmissionSlots Slots, ManualClock Clock)> SlotsAsync(TimeProvider? time = null, int capacity = 2, RequestCounter? requests = null)
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var options = Options.Create(new WorkflowOptions { StateContainer = Azurite.UniqueName("state") });
-        var blobs = new BlobServiceClient((await Azurite.GetAsync()).ConnectionString);
+        var options = Options.Create(new WorkflowOptions { StateContainer = Azurite.UniqueName("state"), MaxConcurrentTasks = capacity });
+        var clientOptions = new BlobClientOptions();
+        if (requests is not null)
+        {
+            clientOptions.AddPolicy(requests, HttpPipelinePosition.PerCall);
+        }
+
+        var blobs = new BlobServiceClient((await Azurite.GetAsync()).ConnectionString, clientOptions);
         return (new AdmissionSlots(blobs, options, time ?? clock), clock);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var before && before != seen)
+        {
+            seen = before;
+        }
+    }
+
+    /// <summary>Counts the storage requests sent.</summary>
+    private sealed class RequestCounter : HttpPipelineSynchronousPolicy
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
     }
 }
