@@ -86,7 +86,8 @@ public sealed class VaceJobProcessTests
 
         foreach (var id in ids)
         {
-            Assert.True((await host.WaitAsync(id, Patience)).Succeeded, id);
+            var result = await host.WaitAsync(id, Patience);
+            Assert.True(result.Succeeded, $"{id}: {result.ErrorCode} {result.ErrorMessage}");
         }
 
         var counters = host.Simulator.State.Counters();
