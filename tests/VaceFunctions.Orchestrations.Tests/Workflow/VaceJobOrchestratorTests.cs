@@ -17,9 +17,10 @@ public class VaceJobOrchestratorTests
     private static readonly DateTime Start = new(2026, 11, 21, 12, 0, 0, DateTimeKind.Utc);
 
     /// <summary>Deadline tests: a wait that would run far past the job's maximum wait.</summary>
-    private static readonly TimeSpan LongWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LongWait = TimeSpan.FromSeconds(8);
 
-    private static readonly TimeSpan ShortMaxWait = TimeSpan.FromMilliseconds(1500);
+    /// <summary>Deadline tests: long enough that a loaded machine still takes the first steps before it.</summary>
+    private static readonly TimeSpan ShortMaxWait = TimeSpan.FromSeconds(3);
 
     /// <summary>The Retry-After of a throttled submission here: short, so the test does not wait the default 5 s.</summary>
     private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(50);
@@ -109,7 +110,7 @@ public class VaceJobOrchestratorTests
     [Fact]
     public async Task Run_TaskStillGoingAtTheDeadlineAndCancelable_TimesOutCancelsItAndGivesTheSlotBack()
     {
-        // The 5 s wait before the first poll is cut to the deadline at 1.5 s.
+        // The 8 s wait before the first poll is cut to the deadline at 3 s.
         var job = Fast(Request("video_edit")) with { InitialPollInterval = LongWait, PollInterval = LongWait, MaxWait = ShortMaxWait };
         await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Running)).On(CancelTaskActivity.Name, () => true);
 
@@ -142,7 +143,7 @@ public class VaceJobOrchestratorTests
     [Fact]
     public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmittingAndLeavesTheLine()
     {
-        // Asks at once, then at the deadline (1.5 s) rather than 5 s later.
+        // Asks at once, then at the deadline (3 s) rather than 8 s later.
         var job = Fast(Request("video_edit")) with { SlotRetryInterval = LongWait, MaxWait = ShortMaxWait };
         await using var workflow = Happy().On(AcquireSlotActivity.Name, () => new SlotGrant(false, 3, null));
 
