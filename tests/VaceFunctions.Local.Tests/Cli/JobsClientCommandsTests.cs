@@ -11,6 +11,10 @@ namespace VaceFunctions.Local.Tests.Cli;
 /// <summary>vace submit, status, list and cancel, run as processes against a running host.</summary>
 public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixture<HttpHostFixture>, IDisposable
 {
+    /// <summary>The first error of samples/invalid-video-edit.json, as the CLI prints it.</summary>
+    private const string MaskError =
+        "  error   input.mask_video_url: Give exactly one of input.mask_image_url and input.mask_video_url, not both. [mutually_exclusive]";
+
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vace-cli-");
 
     public void Dispose() => _temp.Delete(recursive: true);
@@ -72,9 +76,7 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         Assert.Equal(1, exitCode);
         Assert.Equal("", output);
         Assert.Contains("Refused (400): The job document is invalid.", error, StringComparison.Ordinal);
-        Assert.Contains(
-            "  error   input.mask_video_url: Give exactly one of input.mask_image_url and input.mask_video_url, not both. [mutually_exclusive]",
-            error, StringComparison.Ordinal);
+        Assert.Contains(MaskError, error, StringComparison.Ordinal);
         Assert.Contains("  error   parameters.expand_ratio: ", error, StringComparison.Ordinal);
     }
 
@@ -90,9 +92,7 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         Assert.Equal(1, exitCode);
         Assert.Equal("", output);
         Assert.Contains("Job broken-video-edit: rejected at intake (", error, StringComparison.Ordinal);
-        Assert.Contains(
-            "  error   input.mask_video_url: Give exactly one of input.mask_image_url and input.mask_video_url, not both. [mutually_exclusive]",
-            error, StringComparison.Ordinal);
+        Assert.Contains(MaskError, error, StringComparison.Ordinal);
         Assert.Contains("  warning parameters.control_condition: ", error, StringComparison.Ordinal);
         var json = await VaceProcess.RunAsync("status", "broken-video-edit", "--json", "--url", Url, "--api-key", HttpHostFixture.Key);
         Assert.Equal(1, json.ExitCode);
