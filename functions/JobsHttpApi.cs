@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Functions;
 
@@ -26,9 +27,10 @@ public sealed class JobsHttpApi(IServiceProvider services)
         Respond(await JobsApi.SubmitAsync(request, Intake(client), request.HttpContext.RequestAborted));
 
     [Function("GetJob")]
-    public static async Task<IActionResult> GetJob(
+    public async Task<IActionResult> GetJob(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
-        Respond(await JobsApi.GetAsync(id, client, request.HttpContext.RequestAborted));
+        Respond(await JobsApi.GetAsync(id, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<IOptions<WorkflowOptions>>(),
+            request.HttpContext.RequestAborted));
 
     [Function("ListJobs")]
     public static async Task<IActionResult> ListJobs(

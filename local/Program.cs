@@ -1,3 +1,3 @@
 using VaceFunctions.Local.Cli;
 
-return await VaceCli.Create().Parse(args).InvokeAsync();
+return await VaceCli.InvokeAsync(args);

@@ -10,6 +10,7 @@ using Microsoft.DurableTask.Client;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Jobs;
 
 namespace VaceFunctions.Local.Cli;
 
@@ -24,7 +25,7 @@ public static class DemoCommand
     {
         var sample = new Option<string>("--sample")
         {
-            Description = "Which documented request to run (image_reference, video_repainting, video_edit, video_extension, video_outpainting).",
+            Description = "Which sample to run: a documented request (image_reference, video_repainting, video_edit, video_extension, video_outpainting) or any other in samples/.",
             DefaultValueFactory = _ => "video_edit",
         };
         var output = new Option<DirectoryInfo>("--out")
@@ -37,13 +38,26 @@ public static class DemoCommand
             sample, output,
         };
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(parseResult.GetValue(sample)!, parseResult.GetValue(output)!, parseResult.InvocationConfiguration.Output, cancellationToken));
+            RunAsync(parseResult.GetValue(sample)!, parseResult.GetValue(output)!, parseResult.InvocationConfiguration, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string sampleName, DirectoryInfo outDirectory, TextWriter console, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string sampleName, DirectoryInfo outDirectory, InvocationConfiguration io, CancellationToken cancellationToken)
     {
-        var document = SampleDocuments.Load(sampleName);
+        var (console, error) = (io.Output, io.Error);
+        if (SampleDocuments.PathOf(sampleName) is not { } path)
+        {
+            await error.WriteLineAsync($"No sample '{sampleName}'. Samples: {string.Join(", ", SampleDocuments.Names)}.");
+            return ExitCodes.Usage;
+        }
+
+        var read = JobDocumentReader.Read(await File.ReadAllBytesAsync(path, cancellationToken));
+        if (!read.Succeeded)
+        {
+            return await RejectedAsync(error, sampleName, [read.Error]);
+        }
+
+        var document = read.Document;
         var configuration = VaceLocalHost.ReadConfiguration([]);
         await using var development = await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, simulator =>
         {
@@ -74,6 +88,19 @@ public static class DemoCommand
         await using var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], overrides);
         await host.StartAsync(cancellationToken);
 
+        // Intake would reject the document at once and no job would start: check it as intake does, and say why.
+        var validation = JobValidator.Validate(document, host.Services.GetRequiredService<JobIntake>().ValidationOptions(IntakeSource.Queue));
+        if (!validation.IsValid)
+        {
+            await host.StopAsync(CancellationToken.None);
+            return await RejectedAsync(error, sampleName, validation.Issues);
+        }
+
+        foreach (var warning in validation.Warnings)
+        {
+            await error.WriteLineAsync(JobSummary.IssueLine(warning));
+        }
+
         var queueName = host.Services.GetRequiredService<IOptions<QueueIntakeOptions>>().Value.Name;
         var queue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName);
         await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -81,13 +108,24 @@ public static class DemoCommand
         await console.WriteLineAsync($"Queued job {jobId} ({sampleName}) on '{queueName}'.");
 
         var client = host.Services.GetRequiredService<DurableTaskClient>();
-        var status = await ProgressDisplay.FollowAsync(client, jobId, console, TimeSpan.FromMinutes(90), cancellationToken);
+        OrchestrationMetadata status;
+        try
+        {
+            status = await ProgressDisplay.FollowAsync(client, jobId, console, TimeSpan.FromMinutes(90), cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            await host.StopAsync(CancellationToken.None);
+            return ExitCodes.Failed;
+        }
+
         var result = status.ReadOutputAs<VaceJobResult>();
         if (result is not { Succeeded: true })
         {
-            await console.WriteLineAsync($"Job {jobId} failed: {result?.ErrorCode ?? status.RuntimeStatus.ToString()}: {result?.ErrorMessage ?? status.FailureDetails?.ErrorMessage}");
+            await error.WriteLineAsync($"Job {jobId} failed: {result?.ErrorCode ?? status.RuntimeStatus.ToString()}: {result?.ErrorMessage ?? status.FailureDetails?.ErrorMessage}");
             await host.StopAsync(CancellationToken.None);
-            return 1;
+            return ExitCodes.Failed;
         }
 
         outDirectory.Create();
@@ -99,8 +137,8 @@ public static class DemoCommand
             var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
             if (sha256 != result.Sha256)
             {
-                await console.WriteLineAsync($"The downloaded video's sha256 {sha256} differs from the job's {result.Sha256}.");
-                return 1;
+                await error.WriteLineAsync($"The downloaded video's sha256 {sha256} differs from the job's {result.Sha256}.");
+                return ExitCodes.Failed;
             }
         }
 
@@ -112,7 +150,19 @@ public static class DemoCommand
               local     {local}
             """);
         await host.StopAsync(CancellationToken.None);
-        return 0;
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>A sample that can never run: every error (path: message) on stderr, and exit code 1.</summary>
+    private static async Task<int> RejectedAsync(TextWriter error, string sampleName, IReadOnlyList<JobIssue> issues)
+    {
+        await error.WriteLineAsync($"The sample '{sampleName}' would be rejected at intake; no job was started:");
+        foreach (var issue in issues)
+        {
+            await error.WriteLineAsync(JobSummary.IssueLine(issue));
+        }
+
+        return ExitCodes.Failed;
     }
 }
 
@@ -150,7 +200,8 @@ internal static class ProgressDisplay
         }
     }
 
-    private static string Describe(VaceJobStatus status) => status.Phase switch
+    /// <summary>A job's progress in one line.</summary>
+    public static string Describe(VaceJobStatus status) => status.Phase switch
     {
         VaceJobPhase.WaitingForSlot => status.QueuePosition is { } position ? $"waiting for a task slot ({position} ahead)" : "waiting for a task slot",
         VaceJobPhase.Generating when status.Outage is not null => $"generating: task {status.TaskId}, DashScope unreachable since {status.OutageSince:HH:mm:ss} ({status.Outage}); waiting",

@@ -3,6 +3,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VaceFunctions.Local.Hosting;
+using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Local.Cli;
 
@@ -28,15 +31,16 @@ public static class JobsClientCommands
         submit.SetAction((p, ct) => Guarded(p, () => SubmitAsync(p, p.GetValue(file)!, p.GetValue(wait), ct)));
 
         var id = new Argument<string>("id") { Description = "The job id." };
-        var status = new Command("status", "Show a job's status and result.") { id, Url, ApiKey };
-        status.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, $"api/jobs/{Uri.EscapeDataString(p.GetValue(id)!)}", HttpMethod.Get, ct)));
+        var json = new Option<bool>("--json") { Description = "Print the host's answer as JSON, for machines." };
+        var status = new Command("status", "Show a job's status and result (exit code 1 once it failed).") { id, json, Url, ApiKey };
+        status.SetAction((p, ct) => Guarded(p, () => StatusAsync(p, p.GetValue(id)!, p.GetValue(json), ct)));
 
         var filter = new Option<string?>("--status") { Description = "Only jobs in this runtime status (Pending, Running, Completed, Failed, Terminated)." };
         var list = new Command("list", "List jobs, newest first.") { filter, Url, ApiKey };
-        list.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, p.GetValue(filter) is { } s ? $"api/jobs?status={Uri.EscapeDataString(s)}" : "api/jobs", HttpMethod.Get, ct)));
+        list.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, p.GetValue(filter) is { } s ? $"api/jobs?status={Uri.EscapeDataString(s)}" : "api/jobs", ct)));
 
         var cancel = new Command("cancel", "Cancel a job.") { id, Url, ApiKey };
-        cancel.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, $"api/jobs/{Uri.EscapeDataString(p.GetValue(id)!)}/cancel", HttpMethod.Post, ct)));
+        cancel.SetAction((p, ct) => Guarded(p, () => CancelAsync(p, p.GetValue(id)!, ct)));
         return [submit, status, list, cancel];
     }
 
@@ -50,13 +54,13 @@ public static class JobsClientCommands
         catch (HttpRequestException ex)
         {
             await parse.InvocationConfiguration.Error.WriteLineAsync($"Cannot reach the host at {parse.GetValue(Url)} ({ex.Message}). Is `vace serve` running?");
-            return 2;
+            return ExitCodes.Usage;
         }
     }
 
     private static async Task<int> SubmitAsync(ParseResult parse, FileInfo file, bool wait, CancellationToken cancellationToken)
     {
-        var console = parse.InvocationConfiguration.Output;
+        var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         using var http = Client(parse);
         byte[] body;
         try
@@ -65,61 +69,169 @@ public static class JobsClientCommands
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await console.WriteLineAsync($"{file}: unreadable — {ex.Message}");
-            return 2;
+            await error.WriteLineAsync($"{file}: unreadable — {ex.Message}");
+            return ExitCodes.Usage;
         }
 
         using var response = await http.PostAsync("api/jobs", new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } }, cancellationToken);
         var answer = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.StatusCode != HttpStatusCode.Accepted)
         {
-            await console.WriteLineAsync($"Refused ({(int)response.StatusCode}): {Pretty(answer)}");
-            return 1;
+            return await RefusedAsync(error, response, answer);
         }
 
-        var id = JsonNode.Parse(answer)!["id"]!.GetValue<string>();
-        await console.WriteLineAsync($"Job {id} accepted.");
-        if (!wait)
+        var accepted = JsonNode.Parse(answer)!;
+        var id = accepted["id"]!.GetValue<string>();
+        await WriteIssuesAsync(error, accepted["warnings"]);
+        if (accepted["created"]?.GetValue<bool>() == false)
         {
-            return 0;
+            // The id names a job that exists already (the same document, or one with the same id): nothing new was started.
+            var (_, existing) = await ReadStatusAsync(http, id, cancellationToken);
+            await output.WriteLineAsync($"Job {id} already exists; nothing new was started. Its state:");
+            foreach (var line in existing is null ? [$"Job {id}: unknown"] : JobSummary.Lines(existing))
+            {
+                await output.WriteLineAsync("  " + line);
+            }
+        }
+        else
+        {
+            await output.WriteLineAsync($"Job {id} accepted.");
         }
 
+        return wait ? await FollowAsync(http, id, output, error, cancellationToken) : ExitCodes.Ok;
+    }
+
+    /// <summary>Polls the job every second, printing its progress when it changes, and its result once it ended.</summary>
+    private static async Task<int> FollowAsync(HttpClient http, string id, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         string? last = null;
         while (true)
         {
-            using var poll = await http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", cancellationToken);
-            var view = JsonNode.Parse(await poll.Content.ReadAsStringAsync(cancellationToken))!;
-            var progress = view["progress"];
-            var line = progress is null
-                ? view["runtimeStatus"]!.GetValue<string>()
-                : $"{progress["phase"]} {progress["taskStatus"]?.GetValue<string>()} {(progress["pollCount"]?.GetValue<int>() is > 0 and var n ? $"poll {n}" : "")}".TrimEnd();
+            var (code, view) = await ReadStatusAsync(http, id, cancellationToken);
+            if (view is null)
+            {
+                await error.WriteLineAsync($"Job {id}: the host answers {(int)code}.");
+                return ExitCodes.Failed;
+            }
+
+            var line = view.Progress is { } progress ? ProgressDisplay.Describe(progress) : view.RuntimeStatus;
             if (line != last)
             {
-                await console.WriteLineAsync($"[{watch.Elapsed.TotalSeconds,6:F1}s] {line}");
+                await output.WriteLineAsync($"[{watch.Elapsed.TotalSeconds,6:F1}s] {line}");
                 last = line;
             }
 
-            if (poll.StatusCode == HttpStatusCode.OK)
+            if (code == HttpStatusCode.OK)
             {
-                var result = view["result"];
-                await console.WriteLineAsync(result?["succeeded"]?.GetValue<bool>() == true
-                    ? $"Succeeded: {result["blobUrl"]} ({result["size"]} bytes, sha256 {result["sha256"]})"
-                    : $"Failed: {view["error"]}");
-                return result?["succeeded"]?.GetValue<bool>() == true ? 0 : 1;
+                return await WriteSummaryAsync(view, output, error);
             }
 
             await Task.Delay(1000, cancellationToken);
         }
     }
 
-    private static async Task<int> PrintAsync(ParseResult parse, string path, HttpMethod method, CancellationToken cancellationToken)
+    private static async Task<int> StatusAsync(ParseResult parse, string id, bool json, CancellationToken cancellationToken)
     {
         using var http = Client(parse);
-        using var response = await http.SendAsync(new HttpRequestMessage(method, path), cancellationToken);
+        using var response = await http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        await parse.InvocationConfiguration.Output.WriteLineAsync(body.Length > 0 ? Pretty(body) : $"{(int)response.StatusCode} {response.ReasonPhrase}");
-        return response.IsSuccessStatusCode ? 0 : response.StatusCode == HttpStatusCode.NotFound ? 2 : 1;
+        if (!response.IsSuccessStatusCode)
+        {
+            return await RefusedAsync(parse.InvocationConfiguration.Error, response, body);
+        }
+
+        var view = JsonSerializer.Deserialize<JobStatusView>(body, WorkflowJson.Options)!;
+        if (json)
+        {
+            await parse.InvocationConfiguration.Output.WriteLineAsync(CliJson.Pretty(body));
+            return JobSummary.Failed(view) ? ExitCodes.Failed : ExitCodes.Ok;
+        }
+
+        return await WriteSummaryAsync(view, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+    }
+
+    /// <summary>The job's summary: to stdout while it runs or once it succeeded, to stderr once it failed (exit code 1).</summary>
+    private static async Task<int> WriteSummaryAsync(JobStatusView view, TextWriter output, TextWriter error)
+    {
+        var failed = JobSummary.Failed(view);
+        foreach (var line in JobSummary.Lines(view))
+        {
+            await (failed ? error : output).WriteLineAsync(line);
+        }
+
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    private static async Task<int> CancelAsync(ParseResult parse, string id, CancellationToken cancellationToken)
+    {
+        using var http = Client(parse);
+        using var response = await http.PostAsync($"api/jobs/{Uri.EscapeDataString(id)}/cancel", content: null, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return await RefusedAsync(parse.InvocationConfiguration.Error, response, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+
+        await parse.InvocationConfiguration.Output.WriteLineAsync(
+            $"Job {id}: cancel requested; it ends as Canceled at its next wait (`vace status {id}` shows when).");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> PrintAsync(ParseResult parse, string path, CancellationToken cancellationToken)
+    {
+        using var http = Client(parse);
+        using var response = await http.GetAsync(path, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return await RefusedAsync(parse.InvocationConfiguration.Error, response, body);
+        }
+
+        await parse.InvocationConfiguration.Output.WriteLineAsync(CliJson.Pretty(body));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The job's status as the host answers it, or null when the host does not know the job.</summary>
+    private static async Task<(HttpStatusCode Code, JobStatusView? View)> ReadStatusAsync(HttpClient http, string id, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"api/jobs/{Uri.EscapeDataString(id)}", cancellationToken);
+        return (response.StatusCode, response.IsSuccessStatusCode
+            ? JsonSerializer.Deserialize<JobStatusView>(await response.Content.ReadAsStringAsync(cancellationToken), WorkflowJson.Options)
+            : null);
+    }
+
+    /// <summary>
+    /// A refusal on stderr: the host's problem title and every error of a rejected document. An unknown job or a refused
+    /// key is a usage error (2); anything else the host refused counts as failed (1).
+    /// </summary>
+    private static async Task<int> RefusedAsync(TextWriter error, HttpResponseMessage response, string body)
+    {
+        var problem = ParseObject(body);
+        var title = problem?["title"]?.GetValue<string>() ?? (body.Length > 0 ? body : response.ReasonPhrase);
+        await error.WriteLineAsync(response.StatusCode == HttpStatusCode.NotFound ? title : $"Refused ({(int)response.StatusCode}): {title}");
+        await WriteIssuesAsync(error, problem?["errors"]);
+        await WriteIssuesAsync(error, problem?["warnings"]);
+        return response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Usage : ExitCodes.Failed;
+    }
+
+    private static JsonObject? ParseObject(string json)
+    {
+        try
+        {
+            return json.Length > 0 ? JsonNode.Parse(json) as JsonObject : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WriteIssuesAsync(TextWriter error, JsonNode? issues)
+    {
+        foreach (var issue in issues?.Deserialize<JobIssue[]>(WorkflowJson.Options) ?? [])
+        {
+            await error.WriteLineAsync(JobSummary.IssueLine(issue));
+        }
     }
 
     private static HttpClient Client(ParseResult parse)
@@ -131,17 +243,5 @@ public static class JobsClientCommands
         }
 
         return http;
-    }
-
-    private static string Pretty(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        }
-        catch (JsonException)
-        {
-            return json;
-        }
     }
 }

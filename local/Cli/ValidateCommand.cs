@@ -59,7 +59,7 @@ public static partial class ValidateCommand
             var output = parseResult.InvocationConfiguration.Output;
             if (parseResult.GetValue(json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(outcomes, ValidateJsonContext.Default.ListFileOutcome));
+                await output.WriteLineAsync(CliJson.Write(JsonSerializer.SerializeToNode(outcomes, ValidateJsonContext.Default.ListFileOutcome)));
             }
             else
             {
@@ -127,7 +127,7 @@ public static partial class ValidateCommand
             {
                 foreach (var issue in issues ?? [])
                 {
-                    await output.WriteLineAsync($"  {label,-7} {issue.Path}: {issue.Message} [{issue.Code}]");
+                    await output.WriteLineAsync(JobSummary.IssueLine(label, issue.Path, issue.Message, issue.Code));
                 }
             }
         }

@@ -8,17 +8,17 @@ public static class SampleDocuments
     private static readonly string[] VideoFields = ["video_url", "mask_video_url", "first_clip_url", "last_clip_url"];
     private static readonly string[] ImageFields = ["mask_image_url", "first_frame_url", "last_frame_url"];
 
-    public static JsonObject Load(string name)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "samples", name + ".json");
-        if (!File.Exists(path))
-        {
-            var available = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "samples"), "*.json").Select(Path.GetFileNameWithoutExtension).Order();
-            throw new ArgumentException($"No sample '{name}'. Samples: {string.Join(", ", available)}.", nameof(name));
-        }
+    private static string Folder => Path.Combine(AppContext.BaseDirectory, "samples");
 
-        return JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-    }
+    /// <summary>The names of the shipped samples (their file names without .json), sorted.</summary>
+    public static IReadOnlyList<string> Names =>
+        [.. Directory.GetFiles(Folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
+
+    /// <summary>The file of the sample <paramref name="name"/>; null when no sample has that name.</summary>
+    public static string? PathOf(string name) => Names.Contains(name, StringComparer.Ordinal) ? Path.Combine(Folder, name + ".json") : null;
+
+    public static JsonObject Load(string name) =>
+        JsonNode.Parse(File.ReadAllText(PathOf(name) ?? throw new ArgumentException($"No sample '{name}'. Samples: {string.Join(", ", Names)}.", nameof(name))))!.AsObject();
 
     /// <summary>
     /// Points a document's media at the simulator's sample media (a 2 s clip, a PNG), for a job that must run

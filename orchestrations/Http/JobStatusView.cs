@@ -1,9 +1,14 @@
 using Microsoft.DurableTask.Client;
+using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Http;
 
-/// <summary>A job as the HTTP API shows it: runtime status, progress, and the result once it ended.</summary>
+/// <summary>
+/// A job as the HTTP API shows it: runtime status, progress, and the result once it ended — or, for a document
+/// rejected at intake (no instance, a rejection record), runtime status <see cref="RejectedStatus"/> with its errors.
+/// </summary>
 public sealed record JobStatusView(
     string Id,
     string RuntimeStatus,
@@ -13,6 +18,28 @@ public sealed record JobStatusView(
     VaceJobResult? Result,
     string? Error)
 {
+    /// <summary>The runtime status of a document that intake rejected: it never became an instance.</summary>
+    public const string RejectedStatus = "Rejected";
+
+    /// <summary>A rejected document's errors, each with its path (only for <see cref="RejectedStatus"/>).</summary>
+    public IReadOnlyList<JobIssue>? Errors { get; init; }
+
+    /// <summary>A rejected document's warnings (only for <see cref="RejectedStatus"/>).</summary>
+    public IReadOnlyList<JobIssue>? Warnings { get; init; }
+
+    /// <summary>The view of a document rejected at intake, from its rejection record.</summary>
+    public static JobStatusView Rejected(JobIntake.RejectionRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var message = string.Join(" ", record.Errors.Select(e => $"{e.Path}: {e.Message}"));
+        return new JobStatusView(record.JobId, RejectedStatus, record.ReceivedAt, record.ReceivedAt, null,
+            VaceJobResult.Failure(record.JobId, record.ErrorCode, message), $"{record.ErrorCode}: {message}")
+        {
+            Errors = record.Errors,
+            Warnings = record.Warnings,
+        };
+    }
+
     /// <summary>The view of an instance read with its inputs and outputs.</summary>
     public static JobStatusView From(OrchestrationMetadata instance)
     {

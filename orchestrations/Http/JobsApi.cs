@@ -44,7 +44,8 @@ public static class JobsApi
             ? await next(context)
             : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer)."));
         jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
-        jobs.MapGet("/{id}", GetAsync).WithSummary("A job's status: 202 while it runs, 200 once it ended, 404 when unknown.");
+        jobs.MapGet("/{id}", GetAsync).WithSummary(
+            "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown.");
         jobs.MapGet("", ListAsync).WithSummary(
             "A page of jobs (top, default 100), newest first, optionally by runtime status (Pending, Running, Completed, Failed, Terminated); "
             + "the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
@@ -88,11 +89,17 @@ public static class JobsApi
         });
     }
 
-    public static async Task<IResult> GetAsync(string id, DurableTaskClient client, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAsync(
+        string id, DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(workflow);
         if (await ReadAsync(client, id, cancellationToken) is not { } instance)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.");
+            // A document rejected at intake never became an instance: its rejection record is its status.
+            return JobId.IsValid(id) && await RejectionRecords.ReadAsync(blobs.GetBlobContainerClient(workflow.Value.OutputContainer), id, cancellationToken) is { } rejection
+                ? Results.Ok(JobStatusView.Rejected(rejection))
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.");
         }
 
         // A job has ended once it has a result: also while it follows a billed task it could not cancel.

@@ -118,6 +118,12 @@ public sealed class TriggerTests : IAsyncLifetime
         var record = JsonNode.Parse((await new BlobServiceClient(_storage).GetBlobContainerClient(_output).GetBlobClient("fn-queue-bad/result.json").DownloadContentAsync()).Value.Content.ToString())!;
         Assert.Equal("InvalidInput", record["errorCode"]!.GetValue<string>());
         Assert.Null(await _host.Client.GetInstanceAsync("fn-queue-bad"));
+
+        // The HTTP API shows the document's status as its rejection record, not as an unknown job.
+        var api = ActivatorUtilities.CreateInstance<JobsHttpApi>(_host.Services);
+        var (status, view) = await SendAsync(context => api.GetJob(context.Request, "fn-queue-bad", _host.Client));
+        Assert.Equal((200, "Rejected", false), (status, view!["runtimeStatus"]!.GetValue<string>(), view["result"]!["succeeded"]!.GetValue<bool>()));
+        Assert.Equal("input.mask_video_url", view["errors"]![0]!["path"]!.GetValue<string>());
     }
 
     [Fact]
@@ -149,8 +155,8 @@ public sealed class TriggerTests : IAsyncLifetime
 
         var (submitted, accepted) = await SendAsync(context => api.SubmitJob(context.Request, _host.Client), Sample("video_outpainting", "fn-http-1").ToJsonString());
         await CompletionAsync("fn-http-1");
-        var (status, view) = await SendAsync(context => JobsHttpApi.GetJob(context.Request, "fn-http-1", _host.Client));
-        var (missing, _) = await SendAsync(context => JobsHttpApi.GetJob(context.Request, "fn-http-none", _host.Client));
+        var (status, view) = await SendAsync(context => api.GetJob(context.Request, "fn-http-1", _host.Client));
+        var (missing, _) = await SendAsync(context => api.GetJob(context.Request, "fn-http-none", _host.Client));
 
         Assert.Equal((202, "fn-http-1", true), (submitted, accepted!["id"]!.GetValue<string>(), accepted["created"]!.GetValue<bool>()));
         Assert.Equal((200, "Completed", true), (status, view!["runtimeStatus"]!.GetValue<string>(), view["result"]!["succeeded"]!.GetValue<bool>()));

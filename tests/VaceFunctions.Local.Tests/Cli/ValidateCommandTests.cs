@@ -70,6 +70,19 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_Json_IsPlainUtf8_WithoutUnicodeEscapes()
+    {
+        var (exitCode, output, _) = await VaceProcess.RunAsync("validate", "--json", Sample("invalid-many-rules"));
+
+        Assert.Equal(1, exitCode);
+        Assert.DoesNotContain("\\u00", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u20", output, StringComparison.Ordinal);
+        Assert.Contains("got \\\"spring campaign #17\\\"", output, StringComparison.Ordinal);
+        Assert.Contains("1–64 characters of letters, digits, '-' and '_'", output, StringComparison.Ordinal);
+        Assert.Contains("spring campaign #17", JsonNode.Parse(output)![0]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_Region_DecidesWhichModelIsAccepted()
     {
         var file = TempJob(document => document["model"] = "wanx2.1-vace-plus");
