@@ -8,6 +8,23 @@ public static class SampleDocuments
     private static readonly string[] VideoFields = ["video_url", "mask_video_url", "first_clip_url", "last_clip_url"];
     private static readonly string[] ImageFields = ["mask_image_url", "first_frame_url", "last_frame_url"];
 
+    /// <summary>
+    /// The media URLs of the documented requests (samples/ and the service's own example requests), exactly as they
+    /// are written there: what a simulator that stands in for DashScope offline serves its sample media for.
+    /// </summary>
+    public static IReadOnlyList<string> DocumentedMediaUrls { get; } =
+    [
+        "http://wanx.alicdn.com/material/20250318/image_reference_1_5_16.png",
+        "http://wanx.alicdn.com/material/20250318/image_reference_2_5_16.png",
+        "http://wanx.alicdn.com/material/20250318/video_edit_1_mask.png",
+        "http://wanx.alicdn.com/material/20250318/video_edit_1_mask.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_edit_2.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_extension_1.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_outpainting_1.mp4",
+        "https://wanx.alicdn.com/material/20250318/video_outpainting_1.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_repainting_1.mp4",
+    ];
+
     public static JsonObject Load(string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "samples", name + ".json");
@@ -29,8 +46,7 @@ public static class SampleDocuments
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(simulator);
         var input = document["input"]!.AsObject();
-        var clip = new Uri(simulator, "media/sample-input.mp4").ToString();
-        var image = new Uri(simulator, "media/sample-image.png").ToString();
+        var (clip, image) = (Clip(simulator), Image(simulator));
         foreach (var field in VideoFields.Where(input.ContainsKey))
         {
             input[field] = clip;
@@ -48,4 +64,21 @@ public static class SampleDocuments
 
         return document;
     }
+
+    /// <summary>
+    /// From each of the <see cref="DocumentedMediaUrls"/> to the simulator's sample media of its kind (the 2 s clip
+    /// for a video, the PNG for an image), for intake to substitute whatever the document's source.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SimulatorMedia(Uri simulator)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        return DocumentedMediaUrls.ToDictionary(
+            url => url,
+            url => url.EndsWith(".mp4", StringComparison.Ordinal) ? Clip(simulator) : Image(simulator),
+            StringComparer.Ordinal);
+    }
+
+    private static string Clip(Uri simulator) => new Uri(simulator, "media/sample-input.mp4").ToString();
+
+    private static string Image(Uri simulator) => new Uri(simulator, "media/sample-image.png").ToString();
 }
