@@ -7,6 +7,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using VaceFunctions.Local.Engine;
+using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
@@ -20,8 +21,9 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
-    /// Microsoft's Durable Task engine with the VACE workflow, job intake, the queue and blob-inbox listeners, and the
-    /// HTTP API's services (its keyring and rate limiter).
+    /// Microsoft's Durable Task engine with the VACE workflow, job intake (substituting the simulator's sample media for
+    /// the documented ones when <see cref="DevelopmentServices.SimulatorBaseUrlKey"/> names a simulator), the queue and
+    /// blob-inbox listeners, and the HTTP API's services (its keyring and rate limiter).
     /// </summary>
     public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,6 +48,11 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<StartJobFromBlob>();
+        if (Uri.TryCreate(configuration[DevelopmentServices.SimulatorBaseUrlKey], UriKind.Absolute, out var simulator))
+        {
+            services.AddSingleton(new MediaSubstitution(SampleDocuments.SimulatorMedia(simulator)));
+        }
+
         if (!string.IsNullOrEmpty(configuration["Vace:Http:ApiKey"]))
         {
             // A plain key in configuration is what the hashed keys replace; starting without it would lock its clients out unannounced.

@@ -8,12 +8,16 @@ namespace VaceFunctions.Local.Hosting;
 /// <summary>
 /// Azurite, the Azure Storage emulator, run as a child process: installed by the project from npm
 /// (<c>node_modules/.bin/azurite</c>), in memory or in a folder, on free loopback ports or the default ones.
-/// Killed when disposed or when this process exits.
+/// Killed when disposed or when this process exits — also when it is killed outright: Azurite runs under
+/// <c>azurite-watchdog.js</c>, which kills it once this process's end of the watchdog's stdin closes, as the system
+/// does for a process that dies however it dies. Its ports are free again for the next start.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
     public const string Account = "devstoreaccount1";
     public const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private const string WatchdogScript = "azurite-watchdog.js";
 
     private readonly Process _process;
 
@@ -38,7 +42,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartAsync(string? location = null, CancellationToken cancellationToken = default)
     {
         var (blob, queue, table) = location is null ? (FreePort(), FreePort(), FreePort()) : (10000, 10001, 10002);
-        var start = new ProcessStartInfo(FindExecutable()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // stdin stays open and unwritten for the watchdog: its end is how the watchdog learns this process has gone.
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, WatchdogScript), FindExecutable() },
+        };
         string[] storage = location is null ? ["--inMemoryPersistence"] : ["--location", location];
         foreach (var arg in storage.Concat(
         [
@@ -51,7 +60,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("Azurite needs Node.js (node on the PATH): apt-get install nodejs npm.", ex);
+        }
+
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };

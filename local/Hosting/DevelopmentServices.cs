@@ -8,10 +8,17 @@ namespace VaceFunctions.Local.Hosting;
 /// DashScope simulator when neither <c>DashScope:ApiKey</c> nor <c>DashScope:BaseUrl</c> is. Their settings come
 /// back as configuration overrides. Loopback stays closed to jobs: the simulator becomes the DashScope base URL and
 /// Azurite the storage account, whose exact origins alone the media probe and output copy may reach (see
-/// <c>UrlGuard</c>); callbacks may not.
+/// <c>UrlGuard</c>); callbacks may not. With the simulator, intake substitutes its sample media for the documented
+/// example media (<see cref="SimulatorBaseUrlKey"/>), so every documented request runs offline, unchanged, from any source.
 /// </summary>
 public sealed class DevelopmentServices : IAsyncDisposable
 {
+    /// <summary>
+    /// The setting that names a simulator whose sample media intake substitutes for the documented example media
+    /// (<see cref="SampleDocuments.SimulatorMedia"/>); set when the simulator is started here.
+    /// </summary>
+    public const string SimulatorBaseUrlKey = "Simulator:BaseUrl";
+
     private readonly List<IAsyncDisposable> _started = [];
 
     private DevelopmentServices()
@@ -58,6 +65,7 @@ public sealed class DevelopmentServices : IAsyncDisposable
                 services.UsesSimulator = true;
                 services.Overrides["DashScope:BaseUrl"] = running.BaseUrl.ToString();
                 services.Overrides["DashScope:ApiKey"] = running.Options.ApiKey;
+                services.Overrides[SimulatorBaseUrlKey] = running.BaseUrl.ToString();
             }
 
             return services;

@@ -10,6 +10,23 @@ public static class SampleDocuments
 
     private static string Folder => Path.Combine(AppContext.BaseDirectory, "samples");
 
+    /// <summary>
+    /// The media URLs of the documented requests (samples/ and the service's own example requests), exactly as they
+    /// are written there: what a simulator that stands in for DashScope offline serves its sample media for.
+    /// </summary>
+    public static IReadOnlyList<string> DocumentedMediaUrls { get; } =
+    [
+        "http://wanx.alicdn.com/material/20250318/image_reference_1_5_16.png",
+        "http://wanx.alicdn.com/material/20250318/image_reference_2_5_16.png",
+        "http://wanx.alicdn.com/material/20250318/video_edit_1_mask.png",
+        "http://wanx.alicdn.com/material/20250318/video_edit_1_mask.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_edit_2.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_extension_1.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_outpainting_1.mp4",
+        "https://wanx.alicdn.com/material/20250318/video_outpainting_1.mp4",
+        "http://wanx.alicdn.com/material/20250318/video_repainting_1.mp4",
+    ];
+
     /// <summary>The names of the shipped samples (their file names without .json), sorted.</summary>
     public static IReadOnlyList<string> Names =>
         [.. Directory.GetFiles(Folder, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
@@ -29,8 +46,7 @@ public static class SampleDocuments
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(simulator);
         var input = document["input"]!.AsObject();
-        var clip = new Uri(simulator, "media/sample-input.mp4").ToString();
-        var image = new Uri(simulator, "media/sample-image.png").ToString();
+        var (clip, image) = (Clip(simulator), Image(simulator));
         foreach (var field in VideoFields.Where(input.ContainsKey))
         {
             input[field] = clip;
@@ -48,4 +64,21 @@ public static class SampleDocuments
 
         return document;
     }
+
+    /// <summary>
+    /// From each of the <see cref="DocumentedMediaUrls"/> to the simulator's sample media of its kind (the 2 s clip
+    /// for a video, the PNG for an image), for intake to substitute whatever the document's source.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SimulatorMedia(Uri simulator)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        return DocumentedMediaUrls.ToDictionary(
+            url => url,
+            url => url.EndsWith(".mp4", StringComparison.Ordinal) ? Clip(simulator) : Image(simulator),
+            StringComparer.Ordinal);
+    }
+
+    private static string Clip(Uri simulator) => new Uri(simulator, "media/sample-input.mp4").ToString();
+
+    private static string Image(Uri simulator) => new Uri(simulator, "media/sample-image.png").ToString();
 }

@@ -17,15 +17,9 @@ public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder)
     {
         var problems = new List<JobIssue>();
         var owned = new List<string>();
-        var input = job.Document.Input;
-
-        async Task<string?> Resolve(string field, string? value)
+        var resolved = new Dictionary<string, string>();
+        foreach (var (path, value) in job.Document.Input.Media().Where(m => !MediaUrls.IsHttpUrl(m.Value)))
         {
-            if (value is null || MediaUrls.IsHttpUrl(value))
-            {
-                return value;
-            }
-
             var blob = inbox.GetBlobClient(folder.Length == 0 ? value : $"{folder}/{value}");
             try
             {
@@ -33,31 +27,15 @@ public sealed class BlobMediaResolver(BlobContainerClient inbox, string folder)
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
-                problems.Add(JobIssue.Error("media_not_found", field, $"{field} names '{value}', but there is no blob '{blob.Name}' in '{inbox.Name}' beside the job file."));
-                return value;
+                problems.Add(JobIssue.Error("media_not_found", path, $"{path} names '{value}', but there is no blob '{blob.Name}' in '{inbox.Name}' beside the job file."));
+                continue;
             }
 
             owned.Add(blob.Uri.AbsoluteUri);
-            return blob.Uri.AbsoluteUri;
+            resolved[path] = blob.Uri.AbsoluteUri;
         }
 
-        var images = new List<string>();
-        for (var i = 0; i < (input.RefImagesUrl?.Count ?? 0); i++)
-        {
-            images.Add((await Resolve($"input.ref_images_url[{i}]", input.RefImagesUrl![i]))!);
-        }
-
-        var resolved = input with
-        {
-            RefImagesUrl = input.RefImagesUrl is null ? null : images,
-            VideoUrl = await Resolve("input.video_url", input.VideoUrl),
-            MaskImageUrl = await Resolve("input.mask_image_url", input.MaskImageUrl),
-            MaskVideoUrl = await Resolve("input.mask_video_url", input.MaskVideoUrl),
-            FirstClipUrl = await Resolve("input.first_clip_url", input.FirstClipUrl),
-            LastClipUrl = await Resolve("input.last_clip_url", input.LastClipUrl),
-            FirstFrameUrl = await Resolve("input.first_frame_url", input.FirstFrameUrl),
-            LastFrameUrl = await Resolve("input.last_frame_url", input.LastFrameUrl),
-        };
-        return (job with { Document = job.Document with { Input = resolved }, OwnedMedia = owned }, problems);
+        var input = job.Document.Input.WithMedia((path, value) => resolved.GetValueOrDefault(path, value));
+        return (job with { Document = job.Document with { Input = input }, OwnedMedia = owned }, problems);
     }
 }

@@ -22,6 +22,8 @@ namespace VaceFunctions.Orchestrations.Intake;
 /// state, is not started again) — or, for a document that can never succeed, write a rejection record
 /// (<c>{output container}/{id}/result.json</c> with every error) so its sender can find out why. A rejection
 /// record never replaces a job's record: when the name holds one, the rejection is reported to the caller only.
+/// A host that stands in for DashScope with its simulator passes a <see cref="MediaSubstitution"/>, applied to every
+/// document alike, whatever its source; the Functions app never does.
 /// </summary>
 public sealed class JobIntake(
     DurableTaskClient client,
@@ -29,7 +31,8 @@ public sealed class JobIntake(
     IOptions<WorkflowOptions> workflow,
     IOptions<DashScopeOptions> dashScope,
     IOptions<InboxOptions> inbox,
-    TimeProvider time)
+    TimeProvider time,
+    MediaSubstitution? substitution = null)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
     public JobValidationOptions ValidationOptions(IntakeSource source) => new()
@@ -74,6 +77,11 @@ public sealed class JobIntake(
             }
 
             job = resolved;
+        }
+
+        if (substitution is not null)
+        {
+            job = substitution.Apply(job);
         }
 
         var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);

@@ -37,4 +37,7 @@ public static class JobIssueCodes
     public const string PromptTooLong = "prompt_too_long";
     public const string ExtraItemsIgnored = "extra_items_ignored";
     public const string NoEffect = "no_effect";
+
+    /// <summary>A documented example URL was replaced by the local DashScope simulator's sample media (<see cref="Intake.MediaSubstitution"/>).</summary>
+    public const string MediaSubstituted = "media_substituted";
 }

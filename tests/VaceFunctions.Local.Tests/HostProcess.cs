@@ -6,8 +6,8 @@ namespace VaceFunctions.Local.Tests;
 
 /// <summary>
 /// A real <c>vace serve</c> process (built beside the tests), configured through its environment as a user would:
-/// storage, DashScope address and key, task hub, worker id and the workflow's settings. Killed (SIGKILL) when
-/// disposed if still running.
+/// storage, DashScope address and key, task hub, worker id and the workflow's settings. Killed (SIGKILL) with
+/// whatever it started when disposed if still running.
 /// </summary>
 internal sealed class HostProcess : IDisposable
 {
@@ -19,12 +19,15 @@ internal sealed class HostProcess : IDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated).</summary>
-    public static HostProcess Start(int port, IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated;
+    /// a null value unsets one), in <paramref name="workingDirectory"/> (by default the tests' own).
+    /// </summary>
+    public static HostProcess Start(int port, IReadOnlyDictionary<string, string?> settings, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -54,19 +57,21 @@ internal sealed class HostProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
+    /// <summary>SIGKILL of the host alone: no shutdown code runs, as in a crash or an OOM kill; what it started is left to itself.</summary>
+    public void Kill() => Kill(entireProcessTree: false);
 
     public void Dispose()
     {
-        Kill();
+        Kill(entireProcessTree: true);
         _process.Dispose();
+    }
+
+    private void Kill(bool entireProcessTree)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree);
+            _process.WaitForExit();
+        }
     }
 }

@@ -1,8 +1,15 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Local.Hosting;
+using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
@@ -10,7 +17,8 @@ namespace VaceFunctions.Local.Tests.Hosting;
 
 /// <summary>
 /// The local default as a new user meets it: storage given, no DashScope key, so the host starts the simulator with
-/// the settings <see cref="DevelopmentServices"/> hands over, as <c>vace serve</c> does.
+/// the settings <see cref="DevelopmentServices"/> hands over, as <c>vace serve</c> does — among them the substitution
+/// of the simulator's sample media for the documented ones, so the documented requests run offline, unchanged.
 /// </summary>
 public sealed class DevelopmentServicesTests
 {
@@ -18,29 +26,9 @@ public sealed class DevelopmentServicesTests
     public async Task ServeWithTheSimulator_RunsTheSample_WhileJobsNamingAnotherLoopbackServiceNeverReachIt()
     {
         await using var bait = RawHttpServer.Start();
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString })
-            .Build();
-        await using var development = await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, o =>
-        {
-            o.PendingDuration = TimeSpan.FromMilliseconds(200);
-            o.RunningDuration = TimeSpan.FromMilliseconds(300);
-            o.SubmissionsPerSecond = 0;
-            o.MaxConcurrentTasks = 0;
-        });
+        await using var development = await StartDevelopmentServicesAsync();
         var simulator = development.Simulator!;
-
-        // The test's own hub, queue, containers and short intervals; then exactly what serve adds.
-        var settings = await HostTestSupport.SettingsAsync(simulator);
-        settings["Vace:MaxConcurrentTasks"] = "50";
-        settings["Vace:SubmissionsPerSecond"] = "50";
-        foreach (var (key, value) in development.Overrides)
-        {
-            settings[key] = value;
-        }
-
-        await using var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
-        await host.StartAsync();
+        await using var host = await StartServeLikeHostAsync(development);
         using var http = new HttpClient { BaseAddress = new Uri(host.Urls.First() + "/") };
 
         var sample = await SubmitAsync(http, Sample(simulator.BaseUrl, "serve-sample"));
@@ -75,6 +63,111 @@ public sealed class DevelopmentServicesTests
             r.ErrorCode == VaceJobErrorCodes.InvalidInput && r.ErrorMessage!.Contains("Refusing to connect", StringComparison.Ordinal), $"{r.JobId}: {r.ErrorCode} {r.ErrorMessage}"));
         Assert.All(callbackResults, r => Assert.True(r.Succeeded && r.Warnings.Any(w => w.Code == "callback_failed"), $"{r.JobId}: {r.ErrorCode} {r.ErrorMessage}"));
         Assert.Equal(0, bait.Connections);
+    }
+
+    [Fact]
+    public async Task ServeWithTheSimulator_RunsTheServicesOwnRequestsUnchanged_OnTheDashScopeFaceAndFromTheQueue()
+    {
+        await using var development = await StartDevelopmentServicesAsync();
+        await using var host = await StartServeLikeHostAsync(development);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Urls.First() + "/") };
+        var requests = Directory.GetFiles(Path.Combine(RepositoryRoot(), "..", "shared", "reference", "requests"), "*.json").Order().ToArray();
+        Assert.Equal(5, requests.Length);
+
+        var tasks = new List<string>();
+        foreach (var request in requests)
+        {
+            using var create = new HttpRequestMessage(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis")
+            {
+                Content = new ByteArrayContent(await File.ReadAllBytesAsync(request)) { Headers = { { "Content-Type", "application/json" } } },
+                Headers = { { "X-DashScope-Async", "enable" } },
+            };
+            using var created = await http.SendAsync(create);
+            var body = await created.Content.ReadAsStringAsync();
+            Assert.True(created.IsSuccessStatusCode, $"{Path.GetFileName(request)}: {(int)created.StatusCode} {body}");
+            tasks.Add(JsonNode.Parse(body)!["output"]!["task_id"]!.GetValue<string>());
+        }
+
+        // A README sample, unchanged but for its id, from the queue: the same substitution, said in the manifest.
+        var queued = SampleDocuments.Load("video_edit");
+        queued["id"] = "queued-readme-sample";
+        var queue = host.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(host.Services.GetRequiredService<IOptions<QueueIntakeOptions>>().Value.Name);
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync(queued.ToJsonString());
+
+        var outputs = host.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(host.Services.GetRequiredService<IOptions<WorkflowOptions>>().Value.OutputContainer);
+        foreach (var (task, request) in tasks.Zip(requests))
+        {
+            var output = await WaitForTaskAsync(http, task);
+            Assert.True(output["task_status"]!.GetValue<string>() == "SUCCEEDED", $"{Path.GetFileName(request)}: {output.ToJsonString()}");
+            Assert.StartsWith(outputs.Uri.AbsoluteUri + "/", output["video_url"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var result = await HostTestSupport.WaitForJobAsync(host.Services, "queued-readme-sample");
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        var manifest = await HostTestSupport.WaitForJsonBlobAsync(outputs.GetBlobClient(result.ManifestBlob));
+        var substituted = manifest["warnings"]!.AsArray().Where(w => w!["code"]!.GetValue<string>() == JobIssueCodes.MediaSubstituted).Select(w => w!["path"]!.GetValue<string>());
+        Assert.Equal(["input.mask_image_url", "input.video_url"], substituted.Order());
+    }
+
+    private static async Task<DevelopmentServices> StartDevelopmentServicesAsync()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString })
+            .Build();
+        return await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, o =>
+        {
+            o.PendingDuration = TimeSpan.FromMilliseconds(200);
+            o.RunningDuration = TimeSpan.FromMilliseconds(300);
+            o.SubmissionsPerSecond = 0;
+            o.MaxConcurrentTasks = 0;
+        });
+    }
+
+    /// <summary>The test's own hub, queue, containers and short intervals; then exactly what serve adds.</summary>
+    private static async Task<WebApplication> StartServeLikeHostAsync(DevelopmentServices development)
+    {
+        var settings = await HostTestSupport.SettingsAsync(development.Simulator!);
+        settings["Vace:MaxConcurrentTasks"] = "50";
+        settings["Vace:SubmissionsPerSecond"] = "50";
+        foreach (var (key, value) in development.Overrides)
+        {
+            settings[key] = value;
+        }
+
+        var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>Queries the DashScope face until the task ends; returns its <c>output</c>.</summary>
+    private static async Task<JsonNode> WaitForTaskAsync(HttpClient http, string taskId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var output = JsonNode.Parse(await http.GetStringAsync($"api/v1/tasks/{taskId}"))!["output"]!;
+            if (output["task_status"]!.GetValue<string>() is not ("PENDING" or "RUNNING"))
+            {
+                return output;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"task {taskId} still {output["task_status"]} after 2 min");
+            await Task.Delay(200);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VaceFunctions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root was not found.");
     }
 
     private static JsonObject Sample(Uri simulator, string id)

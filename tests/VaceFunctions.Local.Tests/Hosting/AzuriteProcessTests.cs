@@ -1,0 +1,143 @@
+using System.Globalization;
+using VaceFunctions.Local.Hosting;
+
+namespace VaceFunctions.Local.Tests.Hosting;
+
+/// <summary>
+/// The Azurite a real <c>vace serve</c> starts (no storage configured: data in ./.azurite, the default ports), when the
+/// host is killed outright: Azurite goes with it, and the next start finds its ports free.
+/// </summary>
+public sealed class AzuriteProcessTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("vace-serve-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Fact]
+    public async Task Serve_KilledOutright_TakesItsAzuriteWithIt_AndTheNextServeStartsItsOwnOnTheSamePorts()
+    {
+        Assert.False(await AzuriteProcess.IsDefaultRunningAsync(), "Something else listens on 10000, the port serve's own Azurite takes: stop it first.");
+        var port = HostProcess.FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = null,
+            ["DashScope:ApiKey"] = null,
+            ["DashScope:BaseUrl"] = null,
+            ["Durable:TaskHub"] = Azurite.UniqueName("h"),
+        };
+
+        int[] azurite;
+        using (var first = HostProcess.Start(port, settings, _folder.FullName))
+        {
+            await WaitUntilServingAsync(first, port);
+            azurite = ProcessTree.DescendantsRunning(first.Id, "azurite");
+            Assert.NotEmpty(azurite);
+            Assert.True(await AzuriteProcess.IsDefaultRunningAsync());
+
+            first.Kill();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (azurite.Any(ProcessTree.IsAlive) || await AzuriteProcess.IsDefaultRunningAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"still running 10 s after the host was killed: {string.Join(", ", azurite.Where(ProcessTree.IsAlive))}");
+            await Task.Delay(100);
+        }
+
+        // Nothing holds the ports, so the restarted host starts an Azurite of its own on them, over the same data.
+        using var second = HostProcess.Start(port, settings, _folder.FullName);
+        await WaitUntilServingAsync(second, port);
+        Assert.NotEmpty(ProcessTree.DescendantsRunning(second.Id, "azurite"));
+    }
+
+    private static async Task WaitUntilServingAsync(HostProcess host, int port)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            Assert.False(host.HasExited, "vace serve exited");
+            Assert.True(DateTime.UtcNow < deadline, "vace serve did not answer within a minute");
+            try
+            {
+                using var response = await http.GetAsync("openapi/v1.json");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Processes as Linux's /proc shows them.</summary>
+    private static class ProcessTree
+    {
+        /// <summary>The live descendants of <paramref name="pid"/> whose command line mentions <paramref name="text"/>.</summary>
+        public static int[] DescendantsRunning(int pid, string text)
+        {
+            var parents = new Dictionary<int, int>();
+            foreach (var folder in Directory.GetDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(folder), out var id) && Stat(id) is { } stat)
+                {
+                    parents[id] = stat.Parent;
+                }
+            }
+
+            bool Descends(int id)
+            {
+                for (var seen = 0; parents.TryGetValue(id, out var parent) && seen < 64; seen++, id = parent)
+                {
+                    if (parent == pid)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            return parents.Keys.Where(id => Descends(id) && IsAlive(id) && CommandLine(id).Contains(text, StringComparison.Ordinal)).ToArray();
+        }
+
+        /// <summary>True while the process exists and is not a zombie (dead, waiting to be reaped).</summary>
+        public static bool IsAlive(int pid) => Stat(pid) is { State: not 'Z' and not 'X' };
+
+        private static (char State, int Parent)? Stat(int pid)
+        {
+            try
+            {
+                // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read from the last ')'.
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture));
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static string CommandLine(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            }
+            catch (IOException)
+            {
+                return "";
+            }
+        }
+    }
+}
