@@ -31,9 +31,10 @@ public static class JobsClientCommands
         var status = new Command("status", "Show a job's status and result.") { id, Url, ApiKey };
         status.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, $"api/jobs/{Uri.EscapeDataString(p.GetValue(id)!)}", HttpMethod.Get, ct)));
 
-        var filter = new Option<string?>("--status") { Description = "Only jobs in this runtime status (Pending, Running, Completed, Failed, Terminated)." };
-        var list = new Command("list", "List jobs, newest first.") { filter, Url, ApiKey };
-        list.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, p.GetValue(filter) is { } s ? $"api/jobs?status={Uri.EscapeDataString(s)}" : "api/jobs", HttpMethod.Get, ct)));
+        var filter = new Option<string?>("--status") { Description = "Only jobs with this outcome (Waiting, Running, Succeeded, Failed, Canceled, TimedOut)." };
+        var next = new Option<string?>("--continue") { Description = "The token a previous list printed, for its next page." };
+        var list = new Command("list", "List a page of jobs, newest first, each with its outcome.") { filter, next, Url, ApiKey };
+        list.SetAction((p, ct) => Guarded(p, () => ListAsync(p, p.GetValue(filter), p.GetValue(next), ct)));
 
         var cancel = new Command("cancel", "Cancel a job.") { id, Url, ApiKey };
         cancel.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, $"api/jobs/{Uri.EscapeDataString(p.GetValue(id)!)}/cancel", HttpMethod.Post, ct)));
@@ -120,6 +121,23 @@ public static class JobsClientCommands
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         await parse.InvocationConfiguration.Output.WriteLineAsync(body.Length > 0 ? Pretty(body) : $"{(int)response.StatusCode} {response.ReasonPhrase}");
         return response.IsSuccessStatusCode ? 0 : response.StatusCode == HttpStatusCode.NotFound ? 2 : 1;
+    }
+
+    /// <summary>Prints one page; when there are more, says how to ask for the next (a page filtered by outcome may be short, even empty).</summary>
+    private static async Task<int> ListAsync(ParseResult parse, string? status, string? token, CancellationToken cancellationToken)
+    {
+        var query = string.Join('&', new[] { ("status", status), ("continuationToken", token) }
+            .Where(q => q.Item2 is { Length: > 0 }).Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
+        using var http = Client(parse);
+        using var response = await http.GetAsync(query.Length > 0 ? "api/jobs?" + query : "api/jobs", cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        await parse.InvocationConfiguration.Output.WriteLineAsync(body.Length > 0 ? Pretty(body) : $"{(int)response.StatusCode} {response.ReasonPhrase}");
+        if (response.Headers.TryGetValues("X-Continuation-Token", out var more))
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"More jobs: add --continue \"{more.First()}\"");
+        }
+
+        return response.IsSuccessStatusCode ? 0 : 1;
     }
 
     private static HttpClient Client(ParseResult parse)

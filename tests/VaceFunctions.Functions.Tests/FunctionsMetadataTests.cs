@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
     [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
     [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
+    [InlineData("CancelDashScopeTask", "post", "v1/tasks/{taskId}/cancel")]
     public void HttpFunctions_HaveTheEmbeddedHostsRoutes_BehindFunctionKeys(string name, string method, string route)
     {
         var trigger = Trigger(name);

@@ -40,8 +40,8 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         Assert.Equal(0, status.ExitCode);
         Assert.True(JsonNode.Parse(status.Output)!["result"]!["succeeded"]!.GetValue<bool>());
 
-        var list = await VaceProcess.RunAsync("list", "--status", "Completed", "--url", Url, "--api-key", HttpHostFixture.Key);
-        Assert.Contains(JsonNode.Parse(list.Output)!.AsArray(), j => j!["id"]!.GetValue<string>() == "cli-1");
+        var list = await VaceProcess.RunAsync("list", "--status", "Succeeded", "--url", Url, "--api-key", HttpHostFixture.Key);
+        Assert.Contains(JsonNode.Parse(list.Output)!.AsArray(), j => j!["id"]!.GetValue<string>() == "cli-1" && j["outcome"]!.GetValue<string>() == "Succeeded");
     }
 
     [Fact]
