@@ -39,19 +39,20 @@ public sealed class JobsHttpApi(IServiceProvider services)
         ArgumentNullException.ThrowIfNull(request);
         var query = request.Query;
         int? top = int.TryParse(query["top"], out var parsed) ? parsed : null;
-        return Respond(await JobsApi.ListAsync(request.HttpContext.Response, client, query["status"], top, query["continuationToken"], request.HttpContext.RequestAborted));
+        return Respond(await JobsApi.ListAsync(
+            request.HttpContext.Response, client, query["status"], query["runtimeStatus"], top, query["continuationToken"], request.HttpContext.RequestAborted));
     }
 
     [Function("CancelJob")]
     public async Task<IActionResult> CancelJob(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "jobs/{id}/cancel")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
-        Respond(await JobsApi.CancelAsync(id, client, ActivatorUtilities.CreateInstance<JobCanceller>(services, client), request.HttpContext.RequestAborted));
+        Respond(await JobsApi.CancelAsync(id, client, Canceller(client), request.HttpContext.RequestAborted));
 
     [Function("CreateDashScopeTask")]
     public async Task<IActionResult> CreateDashScopeTask(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/services/aigc/video-generation/video-synthesis")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
-        Respond(await JobsApi.CreateTaskAsync(request, Intake(client), request.HttpContext.RequestAborted));
+        Respond(await JobsApi.CreateTaskAsync(request, Intake(client), client, request.HttpContext.RequestAborted));
 
     [Function("GetDashScopeTask")]
     public async Task<IActionResult> GetDashScopeTask(
@@ -59,8 +60,16 @@ public sealed class JobsHttpApi(IServiceProvider services)
         Respond(await JobsApi.GetTaskAsync(taskId, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<BlobReadUrls>(),
             services.GetRequiredService<IOptions<HttpApiOptions>>(), services.GetRequiredService<TimeProvider>(), request.HttpContext.RequestAborted));
 
+    [Function("CancelDashScopeTask")]
+    public async Task<IActionResult> CancelDashScopeTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks/{taskId}/cancel")] HttpRequest request, string taskId, [DurableClient] DurableTaskClient client) =>
+        Respond(await JobsApi.CancelTaskAsync(taskId, client, Canceller(client), request.HttpContext.RequestAborted));
+
     /// <summary>Intake with the client the Durable Functions binding hands this invocation.</summary>
     private JobIntake Intake(DurableTaskClient client) => ActivatorUtilities.CreateInstance<JobIntake>(services, client);
+
+    /// <summary>A canceller with the client the Durable Functions binding hands this invocation.</summary>
+    private JobCanceller Canceller(DurableTaskClient client) => ActivatorUtilities.CreateInstance<JobCanceller>(services, client);
 
     private static ResultAction Respond(IResult result) => new(result);
 

@@ -35,9 +35,10 @@ public static class JobsClientCommands
         var status = new Command("status", "Show a job's status and result (exit code 1 once it failed).") { id, json, Url, ApiKey };
         status.SetAction((p, ct) => Guarded(p, () => StatusAsync(p, p.GetValue(id)!, p.GetValue(json), ct)));
 
-        var filter = new Option<string?>("--status") { Description = "Only jobs in this runtime status (Pending, Running, Completed, Failed, Terminated)." };
-        var list = new Command("list", "List jobs, newest first.") { filter, Url, ApiKey };
-        list.SetAction((p, ct) => Guarded(p, () => PrintAsync(p, p.GetValue(filter) is { } s ? $"api/jobs?status={Uri.EscapeDataString(s)}" : "api/jobs", ct)));
+        var filter = new Option<string?>("--status") { Description = "Only jobs with this outcome (Waiting, Running, Succeeded, Failed, Canceled, TimedOut)." };
+        var next = new Option<string?>("--continue") { Description = "The token a previous list printed, for its next page." };
+        var list = new Command("list", "List a page of jobs, newest first, each with its outcome.") { filter, next, Url, ApiKey };
+        list.SetAction((p, ct) => Guarded(p, () => ListAsync(p, p.GetValue(filter), p.GetValue(next), ct)));
 
         var cancel = new Command("cancel", "Cancel a job.") { id, Url, ApiKey };
         cancel.SetAction((p, ct) => Guarded(p, () => CancelAsync(p, p.GetValue(id)!, ct)));
@@ -177,20 +178,6 @@ public static class JobsClientCommands
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> PrintAsync(ParseResult parse, string path, CancellationToken cancellationToken)
-    {
-        using var http = Client(parse);
-        using var response = await http.GetAsync(path, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            return await RefusedAsync(parse.InvocationConfiguration.Error, response, body);
-        }
-
-        await parse.InvocationConfiguration.Output.WriteLineAsync(CliJson.Pretty(body));
-        return ExitCodes.Ok;
-    }
-
     /// <summary>The job's status as the host answers it, or null when the host does not know the job.</summary>
     private static async Task<(HttpStatusCode Code, JobStatusView? View)> ReadStatusAsync(HttpClient http, string id, CancellationToken cancellationToken)
     {
@@ -232,6 +219,28 @@ public static class JobsClientCommands
         {
             await error.WriteLineAsync(JobSummary.IssueLine(issue));
         }
+    }
+
+    /// <summary>Prints one page; when there are more, says how to ask for the next (a page filtered by outcome may be short, even empty).</summary>
+    private static async Task<int> ListAsync(ParseResult parse, string? status, string? token, CancellationToken cancellationToken)
+    {
+        var query = string.Join('&', new[] { ("status", status), ("continuationToken", token) }
+            .Where(q => q.Item2 is { Length: > 0 }).Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
+        using var http = Client(parse);
+        using var response = await http.GetAsync(query.Length > 0 ? "api/jobs?" + query : "api/jobs", cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return await RefusedAsync(parse.InvocationConfiguration.Error, response, body);
+        }
+
+        await parse.InvocationConfiguration.Output.WriteLineAsync(CliJson.Pretty(body));
+        if (response.Headers.TryGetValues("X-Continuation-Token", out var more))
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"More jobs: add --continue \"{more.First()}\"");
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static HttpClient Client(ParseResult parse)

@@ -24,6 +24,18 @@ namespace VaceFunctions.Orchestrations.Http;
 /// </summary>
 public static class JobsApi
 {
+    /// <summary>
+    /// The request header that makes the DashScope create call idempotent (the IETF httpapi draft's name; the service
+    /// itself has none): the same key with the same body is one job, however often it is sent.
+    /// </summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The longest idempotency key accepted.</summary>
+    public const int MaxIdempotencyKeyLength = 255;
+
+    /// <summary>This face's error code (HTTP 422) for an idempotency key sent again with a different body.</summary>
+    public const string IdempotencyKeyReused = "IdempotencyKeyReused";
+
     private static readonly JsonSerializerOptions DashScopeJson = new()
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -47,8 +59,9 @@ public static class JobsApi
         jobs.MapGet("/{id}", GetAsync).WithSummary(
             "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown.");
         jobs.MapGet("", ListAsync).WithSummary(
-            "A page of jobs (top, default 100), newest first, optionally by runtime status (Pending, Running, Completed, Failed, Terminated); "
-            + "the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
+            "A page of jobs, newest first, each with its outcome: one page of the engine's query (top, default 100), optionally by outcome "
+            + "(status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut) and runtime status (runtimeStatus: Pending, Running, Completed, Failed, Terminated); "
+            + "filtered by outcome a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
         jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary(
             "Ask a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); 202 when asked.");
 
@@ -56,8 +69,10 @@ public static class JobsApi
         dashScope.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? await next(context)
             : DashScopeError(StatusCodes.Status401Unauthorized, DashScopeErrorCodes.InvalidApiKey, "Invalid API-key provided."));
-        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy).WithSummary("DashScope's create call: the job id is the task id.");
+        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy).WithSummary(
+            "DashScope's create call: a new job per request, its id the task id; with an Idempotency-Key header, one job per key and body.");
         dashScope.MapGet("/tasks/{taskId}", GetTaskAsync).WithSummary("DashScope's query call; video_url is a read SAS URL of the owned blob.");
+        dashScope.MapPost("/tasks/{taskId}/cancel", CancelTaskAsync).WithSummary("DashScope's cancel call: only a PENDING task, else UnsupportedOperation.");
         return app;
     }
 
@@ -107,24 +122,50 @@ public static class JobsApi
         return view.Result is not null || instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>
+    /// One page of the engine's paged query, newest first within it, each job with its <see cref="JobOutcome"/>. An
+    /// outcome (<paramref name="status"/>) is not a field the engine can query: the query asks for the runtime
+    /// statuses that can hold it (<see cref="JobOutcomes.RuntimeStatuses"/>) and the page is filtered by the outcome of
+    /// each of its jobs, so a page may hold fewer than <paramref name="top"/> jobs, even none, and still have a next one.
+    /// The instances table is never scanned whole for a listing.
+    /// </summary>
     public static async Task<IResult> ListAsync(
-        HttpResponse response, DurableTaskClient client, string? status, int? top, string? continuationToken, CancellationToken cancellationToken)
+        HttpResponse response, DurableTaskClient client, string? status, string? runtimeStatus, int? top, string? continuationToken, CancellationToken cancellationToken)
     {
-        OrchestrationRuntimeStatus[] statuses = [];
+        ArgumentNullException.ThrowIfNull(response);
+        JobOutcome? outcome = null;
+        IEnumerable<OrchestrationRuntimeStatus>? statuses = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<OrchestrationRuntimeStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            if (!Enum.TryParse<JobOutcome>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest,
-                    title: $"Unknown status; use one of {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}.");
+                    title: $"Unknown status; use one of {string.Join(", ", Enum.GetNames<JobOutcome>())} (or runtimeStatus for the engine's).");
             }
 
-            statuses = [parsed];
+            outcome = parsed;
+            statuses = JobOutcomes.RuntimeStatuses(parsed);
         }
 
-        // One page of the engine's paged query: the instances table is never scanned whole for a listing.
+        if (!string.IsNullOrEmpty(runtimeStatus))
+        {
+            if (!Enum.TryParse<OrchestrationRuntimeStatus>(runtimeStatus, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest,
+                    title: $"Unknown runtimeStatus; use one of {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}.");
+            }
+
+            statuses = statuses is null ? [parsed] : statuses.Where(s => s == parsed);
+        }
+
+        if (statuses is not null && !statuses.Any())
+        {
+            return Results.Ok(Array.Empty<object>());
+        }
+
+        // Outputs and custom status tell the outcome; the engine reads them with the inputs, all in the same query.
         var size = Math.Clamp(top ?? 100, 1, 1000);
-        var query = new OrchestrationQuery { Statuses = statuses, PageSize = size, FetchInputsAndOutputs = false };
+        var query = new OrchestrationQuery { Statuses = statuses?.ToArray(), PageSize = size, FetchInputsAndOutputs = true };
         await foreach (var page in client.GetAllInstancesAsync(query).AsPages(continuationToken, size).WithCancellation(cancellationToken))
         {
             if (page.ContinuationToken is { Length: > 0 } next)
@@ -132,8 +173,18 @@ public static class JobsApi
                 response.Headers["X-Continuation-Token"] = next;
             }
 
-            return Results.Ok(page.Values.OrderByDescending(j => j.CreatedAt)
-                .Select(j => new { id = j.InstanceId, runtimeStatus = j.RuntimeStatus.ToString(), createdAt = j.CreatedAt.UtcDateTime, lastUpdatedAt = j.LastUpdatedAt.UtcDateTime }));
+            return Results.Ok(page.Values
+                .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j)))
+                .Where(j => outcome is null || j.Outcome == outcome)
+                .OrderByDescending(j => j.Instance.CreatedAt)
+                .Select(j => new
+                {
+                    id = j.Instance.InstanceId,
+                    outcome = j.Outcome.ToString(),
+                    runtimeStatus = j.Instance.RuntimeStatus.ToString(),
+                    createdAt = j.Instance.CreatedAt.UtcDateTime,
+                    lastUpdatedAt = j.Instance.LastUpdatedAt.UtcDateTime,
+                }));
         }
 
         return Results.Ok(Array.Empty<object>());
@@ -155,8 +206,18 @@ public static class JobsApi
     private static async Task<OrchestrationMetadata?> ReadAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         JobId.IsValid(id) ? await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) : null;
 
-    public static async Task<IResult> CreateTaskAsync(HttpRequest request, JobIntake intake, CancellationToken cancellationToken)
+    /// <summary>
+    /// DashScope's create call. As at the service, every request is a new task (a fresh job id), so a client may send
+    /// a body again after a failure. With an <see cref="IdempotencyKeyHeader"/> the id derives from the key and the
+    /// body (<see cref="JobId.FromIdempotencyKey"/>): a repeat answers with the job it started, and the key with
+    /// another body is refused (422 <see cref="IdempotencyKeyReused"/>) — two first uses of one key with different
+    /// bodies at the same instant may both start. A body that names its own <c>id</c> (the job document's envelope)
+    /// is deduplicated by it, as on <c>/api/jobs</c>.
+    /// </summary>
+    public static async Task<IResult> CreateTaskAsync(HttpRequest request, JobIntake intake, DurableTaskClient client, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(intake);
         if (!string.Equals(request.Headers[DashScopeClient.AsyncHeader], "enable", StringComparison.OrdinalIgnoreCase))
         {
             return DashScopeError(StatusCodes.Status403Forbidden, DashScopeErrorCodes.AccessDenied, "current user api does not support synchronous calls");
@@ -167,21 +228,83 @@ public static class JobsApi
             return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter, "The request body is too large.");
         }
 
+        string? key = request.Headers[IdempotencyKeyHeader];
+        if (key is not null && (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~')))
+        {
+            return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter,
+                $"{IdempotencyKeyHeader} must be 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        // A body that cannot be read goes to intake as it is, which reports why.
+        if (JobDocumentReader.Read(body) is { Document: { } document })
+        {
+            if (document.ContainsKey(JobFields.Id))
+            {
+                if (key is not null)
+                {
+                    return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter,
+                        $"Send either an {IdempotencyKeyHeader} header or an id in the body, not both.");
+                }
+            }
+            else if (key is not null)
+            {
+                var id = JobId.FromIdempotencyKey(key, document);
+                if (await UsedWithAnotherBodyAsync(client, key, id, cancellationToken))
+                {
+                    return DashScopeError(StatusCodes.Status422UnprocessableEntity, IdempotencyKeyReused,
+                        $"This {IdempotencyKeyHeader} was sent before with a different body; use a new key for a new request.");
+                }
+
+                document[JobFields.Id] = id;
+            }
+            else
+            {
+                document[JobFields.Id] = JobId.Fresh();
+            }
+
+            body = JsonSerializer.SerializeToUtf8Bytes(document, DashScopeJson);
+        }
+
         var outcome = await intake.SubmitAsync(body, IntakeSource.Http, cancellationToken);
         if (outcome.Status == IntakeStatus.Rejected)
         {
-            var first = outcome.Errors.First();
-            return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter, $"{first.Path}: {first.Message}");
+            return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter,
+                string.Join("; ", outcome.Errors.Select(e => $"{e.Path}: {e.Message}")));
         }
 
+        // A repeat (same key or id, same body) answers with the job's state now; a new one is PENDING.
+        var taskStatus = outcome.Status == IntakeStatus.Existing && await ReadAsync(client, outcome.JobId, cancellationToken) is { } existing
+            ? JobOutcomes.TaskStatus(JobOutcomes.Of(existing))
+            : JobOutcomes.TaskStatus(JobOutcome.Waiting);
         return Results.Json(
-            new DashScopeTaskResponse { RequestId = RequestId(), Output = new DashScopeTaskOutput { TaskId = outcome.JobId, TaskStatus = "PENDING" } },
+            new DashScopeTaskResponse { RequestId = RequestId(), Output = new DashScopeTaskOutput { TaskId = outcome.JobId, TaskStatus = taskStatus } },
             DashScopeJson);
     }
 
+    /// <summary>Whether a job holds an id derived from <paramref name="key"/> with a body other than the one of <paramref name="id"/>.</summary>
+    private static async Task<bool> UsedWithAnotherBodyAsync(DurableTaskClient client, string key, string id, CancellationToken cancellationToken)
+    {
+        var query = new OrchestrationQuery { InstanceIdPrefix = JobId.IdempotencyKeyPrefix(key), PageSize = 2, FetchInputsAndOutputs = false };
+        await foreach (var page in client.GetAllInstancesAsync(query).AsPages(pageSizeHint: 2).WithCancellation(cancellationToken))
+        {
+            return page.Values.Any(j => j.InstanceId != id);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// DashScope's query call. The times are this host's, in UTC, in the service's format (<see cref="DashScopeTaskOutput.TimeFormat"/>):
+    /// submit_time when the job was created, end_time once it ended; scheduled_time is the service's, once the task ended.
+    /// A FAILED task's code is the service's own when the service failed it, else one of <see cref="VaceJobErrorCodes"/>.
+    /// </summary>
     public static async Task<IResult> GetTaskAsync(
         string taskId, DurableTaskClient client, BlobServiceClient blobs, BlobReadUrls urls, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(urls);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         var status = await ReadAsync(client, taskId, cancellationToken);
         var output = new DashScopeTaskOutput { TaskId = taskId, TaskStatus = "UNKNOWN" };
         DashScopeUsage? usage = null;
@@ -189,24 +312,25 @@ public static class JobsApi
         {
             var progress = JobStatusView.ProgressOf(status);
             var result = JobStatusView.ResultOf(status, progress);
-            output = output with { TaskStatus = TaskStatusOf(status, progress, result), SubmitTime = Format(status.CreatedAt.UtcDateTime) };
+            var outcome = JobOutcomes.Of(status, progress, result);
+            output = output with { TaskStatus = JobOutcomes.TaskStatus(outcome), SubmitTime = Format(status.CreatedAt.UtcDateTime) };
+            if (outcome is not (JobOutcome.Waiting or JobOutcome.Running))
+            {
+                output = output with { ScheduledTime = result?.ScheduledTime, EndTime = Format(status.LastUpdatedAt.UtcDateTime) };
+            }
+
             if (result is { Succeeded: true })
             {
                 var blob = blobs.GetBlobContainerClient(result.Container).GetBlobClient(result.Blob);
-                output = output with
-                {
-                    ScheduledTime = result.ScheduledTime,
-                    EndTime = Format(status.LastUpdatedAt.UtcDateTime),
-                    VideoUrl = (await urls.ReadUrlAsync(blob, time.GetUtcNow() + options.Value.OutputUrlLifetime, cancellationToken)).ToString(),
-                };
+                output = output with { VideoUrl = (await urls.ReadUrlAsync(blob, time.GetUtcNow() + options.Value.OutputUrlLifetime, cancellationToken)).ToString() };
                 usage = result.Usage;
             }
             else if (output.TaskStatus == "FAILED")
             {
+                // An instance that failed has no result: an unexpected fault, which the workflow's own results call StepFailed.
                 output = output with
                 {
-                    EndTime = Format(status.LastUpdatedAt.UtcDateTime),
-                    Code = result?.ErrorCode ?? DashScopeErrorCodes.InternalError,
+                    Code = result?.ErrorCode ?? VaceJobErrorCodes.StepFailed,
                     Message = result?.ErrorMessage ?? status.FailureDetails?.ErrorMessage ?? "The job failed.",
                 };
             }
@@ -216,23 +340,22 @@ public static class JobsApi
     }
 
     /// <summary>
-    /// The job's state in DashScope's words: PENDING until its task runs, RUNNING until the copy is done, then its
-    /// outcome — also while the job follows a billed task it could not cancel (its outcome is reported already).
+    /// DashScope's cancel call, with the service's rule: only a task the face reports PENDING (not yet running at
+    /// DashScope) can be canceled — the job ends as CANCELED at its next wait, as <see cref="JobCanceller"/> does it;
+    /// any other task, or an unknown one, is 400 UnsupportedOperation. The answer is the service's: <c>{request_id}</c>.
     /// </summary>
-    private static string TaskStatusOf(OrchestrationMetadata status, VaceJobStatus? progress, VaceJobResult? result) => status.RuntimeStatus switch
+    public static async Task<IResult> CancelTaskAsync(string taskId, DurableTaskClient client, JobCanceller canceller, CancellationToken cancellationToken)
     {
-        OrchestrationRuntimeStatus.Failed => "FAILED",
-        OrchestrationRuntimeStatus.Terminated => "CANCELED",
-        _ when result is not null => result.Succeeded ? "SUCCEEDED" : result.ErrorCode == VaceJobErrorCodes.Canceled ? "CANCELED" : "FAILED",
-        OrchestrationRuntimeStatus.Completed => "FAILED",
-        _ => progress?.Phase switch
+        ArgumentNullException.ThrowIfNull(canceller);
+        if (await ReadAsync(client, taskId, cancellationToken) is { } instance && JobOutcomes.Of(instance) == JobOutcome.Waiting
+            && await canceller.CancelAsync(taskId, "canceled by request", cancellationToken))
         {
-            null or VaceJobPhase.Probing or VaceJobPhase.WaitingForSlot or VaceJobPhase.Submitting => "PENDING",
-            // SUCCEEDED at the service is not yet ours: the video still has to be copied.
-            VaceJobPhase.Generating => progress.TaskStatus is null or "PENDING" ? "PENDING" : "RUNNING",
-            _ => "RUNNING",
-        },
-    };
+            return Results.Json(new DashScopeTaskResponse { RequestId = RequestId() }, DashScopeJson);
+        }
+
+        return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.UnsupportedOperation,
+            "Failed to cancel the task, please confirm if the task is in PENDING status.");
+    }
 
     /// <summary>The body, or null when it is larger than a job document may be.</summary>
     private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>

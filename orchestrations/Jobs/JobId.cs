@@ -16,6 +16,12 @@ public static partial class JobId
     /// <summary>The prefix of derived ids, followed by 32 hex digits (128 bits of SHA-256).</summary>
     public const string DerivedPrefix = "job-";
 
+    /// <summary>The prefix of ids given to one request each (<see cref="Fresh"/>), followed by 32 hex digits.</summary>
+    public const string FreshPrefix = "task-";
+
+    /// <summary>The prefix of ids derived from a client's idempotency key (<see cref="FromIdempotencyKey"/>).</summary>
+    public const string IdempotentPrefix = "idem-";
+
     public static bool IsValid(string? id) => id is not null && IdPattern().IsMatch(id);
 
     /// <summary>The id of a document that has none: stable across key order, whitespace and escapes.</summary>
@@ -24,6 +30,27 @@ public static partial class JobId
         ArgumentNullException.ThrowIfNull(document);
         var hash = SHA256.HashData(CanonicalJson.ToUtf8Bytes(document));
         return DerivedPrefix + Convert.ToHexStringLower(hash, 0, 16);
+    }
+
+    /// <summary>A new id for a request that is a new job every time it is sent (a version 7 GUID: time-ordered, unique).</summary>
+    public static string Fresh() => FreshPrefix + Guid.CreateVersion7().ToString("N");
+
+    /// <summary>
+    /// The id of a document sent with an idempotency key: <see cref="IdempotencyKeyPrefix"/> of the key, then 24 hex
+    /// digits of the document's hash (as <see cref="Derive"/>), so the same key with the same document is one job,
+    /// and the same key with another document is told apart by its prefix.
+    /// </summary>
+    public static string FromIdempotencyKey(string key, JsonObject document)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return string.Concat(IdempotencyKeyPrefix(key), Derive(document).AsSpan(DerivedPrefix.Length, 24));
+    }
+
+    /// <summary>The start every id derived from this idempotency key shares: <c>idem-</c>, 24 hex digits of its SHA-256, <c>-</c>.</summary>
+    public static string IdempotencyKeyPrefix(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return IdempotentPrefix + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)), 0, 12) + "-";
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}\\z", RegexOptions.CultureInvariant)]

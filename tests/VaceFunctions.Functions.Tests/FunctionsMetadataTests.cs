@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
     [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
     [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
+    [InlineData("CancelDashScopeTask", "post", "v1/tasks/{taskId}/cancel")]
     public void HttpFunctions_HaveTheEmbeddedHostsRoutes_BehindFunctionKeys(string name, string method, string route)
     {
         var trigger = Trigger(name);
@@ -56,7 +57,7 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 6 + 2, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 7 + 2, Functions.Count);
     }
 
     [Fact]

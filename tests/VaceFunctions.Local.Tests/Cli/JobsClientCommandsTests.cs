@@ -61,8 +61,8 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         Assert.Contains("Job cli-1 already exists; nothing new was started. Its state:", again.Output, StringComparison.Ordinal);
         Assert.Contains("  Job cli-1: succeeded — DashScope task", again.Output, StringComparison.Ordinal);
 
-        var list = await VaceProcess.RunAsync("list", "--status", "Completed", "--url", Url, "--api-key", HttpHostFixture.Key);
-        Assert.Contains(JsonNode.Parse(list.Output)!.AsArray(), j => j!["id"]!.GetValue<string>() == "cli-1");
+        var list = await VaceProcess.RunAsync("list", "--status", "Succeeded", "--url", Url, "--api-key", HttpHostFixture.Key);
+        Assert.Contains(JsonNode.Parse(list.Output)!.AsArray(), j => j!["id"]!.GetValue<string>() == "cli-1" && j["outcome"]!.GetValue<string>() == "Succeeded");
     }
 
     [Fact]

@@ -97,8 +97,8 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Equal(VaceJobErrorCodes.Canceled, done["result"]!["errorCode"]!.GetValue<string>());
         Assert.Equal("http-cancel/result.json", done["result"]!["manifestBlob"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel/cancel")).StatusCode);
-        var listed = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Completed&top=1000")).Content.ReadAsStringAsync())!.AsArray();
-        Assert.Contains(listed, j => j!["id"]!.GetValue<string>() == "http-cancel");
+        var listed = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Canceled&top=1000")).Content.ReadAsStringAsync())!.AsArray();
+        Assert.Contains(listed, j => j!["id"]!.GetValue<string>() == "http-cancel" && j["runtimeStatus"]!.GetValue<string>() == "Completed");
     }
 
     [Fact]
@@ -111,6 +111,10 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         await WaitForRunningTaskAsync("http-cancel-running");
         host.Simulator.State.Faults = new SimulatorFaults();
 
+        // The face keeps the service's rule: a task already RUNNING cannot be canceled there.
+        var refused = await host.SendAsync(HttpMethod.Post, "api/v1/tasks/http-cancel-running/cancel", bearer: true);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("UnsupportedOperation", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "api/jobs/http-cancel-running/cancel")).StatusCode);
         var done = await WaitDoneAsync("http-cancel-running");
 
@@ -174,7 +178,7 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         string? token = null;
         do
         {
-            var response = await host.SendAsync(HttpMethod.Get, "api/jobs?status=Completed&top=1" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
+            var response = await host.SendAsync(HttpMethod.Get, "api/jobs?status=Succeeded&top=1" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
             var page = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
             Assert.True(page.Count <= 1, $"a page of {page.Count}");
             seen.AddRange(page.Select(j => j!["id"]!.GetValue<string>()));
@@ -260,6 +264,162 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
 
         Assert.Equal("SUCCEEDED", task["output"]!["task_status"]!.GetValue<string>());
         Assert.NotNull(task["output"]!["video_url"]);
+    }
+
+    [Fact]
+    public async Task ListJobs_ByOutcome_ListsAFailedJobUnderFailedAndNotUnderSucceeded()
+    {
+        host.Simulator.State.Faults = new SimulatorFaults { FailTasksWithCode = "InternalError" };
+        try
+        {
+            await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-outcome-failed").ToJsonString());
+            await WaitDoneAsync("http-outcome-failed");
+        }
+        finally
+        {
+            host.Simulator.State.Faults = new SimulatorFaults();
+        }
+
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-outcome-ok").ToJsonString());
+        await WaitDoneAsync("http-outcome-ok");
+
+        var failed = await ListAllAsync("Failed");
+        var succeeded = await ListAllAsync("Succeeded");
+
+        // The failed job's orchestration completed: by runtime status it is Completed, by outcome Failed.
+        Assert.Contains(failed, j => j["id"]!.GetValue<string>() == "http-outcome-failed" && j["runtimeStatus"]!.GetValue<string>() == "Completed");
+        Assert.All(failed, j => Assert.Equal("Failed", j["outcome"]!.GetValue<string>()));
+        Assert.DoesNotContain(failed, j => j["id"]!.GetValue<string>() == "http-outcome-ok");
+        Assert.Contains(succeeded, j => j["id"]!.GetValue<string>() == "http-outcome-ok");
+        Assert.DoesNotContain(succeeded, j => j["id"]!.GetValue<string>() == "http-outcome-failed");
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.SendAsync(HttpMethod.Get, "api/jobs?status=Completed")).StatusCode);
+
+        // The face reports the service's own code for the task the service failed, and the end in the service's format.
+        var task = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/v1/tasks/http-outcome-failed", bearer: true)).Content.ReadAsStringAsync())!["output"]!;
+        Assert.Equal(("FAILED", "InternalError"), (task["task_status"]!.GetValue<string>(), task["code"]!.GetValue<string>()));
+        Assert.Matches(ServiceTime, task["end_time"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DashScopeFace_TheSameBodyTwice_IsTwoTasks_AndBothSucceed()
+    {
+        var body = host.Sample("video_outpainting", null);
+        body["input"]!["prompt"] = "The same violinist, asked twice.";
+
+        var first = await CreateTaskAsync(body.ToJsonString());
+        var second = await CreateTaskAsync(body.ToJsonString());
+
+        Assert.NotEqual(first, second);
+        Assert.Equal("SUCCEEDED", (await WaitTaskEndedAsync(first))["task_status"]!.GetValue<string>());
+        Assert.Equal("SUCCEEDED", (await WaitTaskEndedAsync(second))["task_status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DashScopeFace_TheSameIdempotencyKeyTwice_IsOneTask_AndWithAnotherBodyIs422()
+    {
+        var key = KeyValuePair.Create("Idempotency-Key", "order-" + Guid.NewGuid().ToString("N"));
+        var body = host.Sample("video_outpainting", null);
+        body["input"]!["prompt"] = "A violinist, asked with an idempotency key.";
+
+        var first = await CreateTaskAsync(body.ToJsonString(), key);
+        var again = await CreateTaskAsync(body.ToJsonString(), key);
+        body["input"]!["prompt"] = "Another violinist under the same key.";
+        var reused = await host.SendAsync(HttpMethod.Post, CreatePath, body.ToJsonString(), bearer: true, async: true, header: key);
+
+        Assert.Equal(first, again);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "IdempotencyKeyReused"),
+            (reused.StatusCode, JsonNode.Parse(await reused.Content.ReadAsStringAsync())!["code"]!.GetValue<string>()));
+        Assert.Equal("SUCCEEDED", (await WaitTaskEndedAsync(first))["task_status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DashScopeFace_InvalidBody_ReportsEveryProblemInTheServicesErrorShape()
+    {
+        var body = host.Sample("video_edit", null);
+        body["input"]!["mask_video_url"] = "https://example.com/m.mp4";
+        body["parameters"]!["expand_ratio"] = 3;
+
+        var response = await host.SendAsync(HttpMethod.Post, CreatePath, body.ToJsonString(), bearer: true, async: true);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(["code", "message", "request_id"], error.Select(p => p.Key).Order());
+        Assert.Equal("InvalidParameter", error["code"]!.GetValue<string>());
+        Assert.Contains("input.mask_video_url: ", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("; parameters.expand_ratio: ", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DashScopeFace_CancelOfAPendingTask_EndsItCanceled_AndCancelOfAnEndedOrUnknownTaskIsUnsupported()
+    {
+        using var pending = KeepTasksPending();
+        var body = host.Sample("video_extension", null);
+        body["input"]!["prompt"] = "A dog canceled through the DashScope face.";
+        var taskId = await CreateTaskAsync(body.ToJsonString());
+        await WaitForPhaseAsync(taskId, "Generating");
+
+        var canceled = await host.SendAsync(HttpMethod.Post, $"api/v1/tasks/{taskId}/cancel", bearer: true);
+        Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
+        Assert.Equal(["request_id"], JsonNode.Parse(await canceled.Content.ReadAsStringAsync())!.AsObject().Select(p => p.Key));
+
+        var task = await WaitTaskEndedAsync(taskId);
+        Assert.Equal(VaceJobErrorCodes.Canceled, (await WaitDoneAsync(taskId))["result"]!["errorCode"]!.GetValue<string>());
+        Assert.Equal("CANCELED", task["task_status"]!.GetValue<string>());
+        Assert.Matches(ServiceTime, task["submit_time"]!.GetValue<string>());
+        Assert.Matches(ServiceTime, task["end_time"]!.GetValue<string>());
+
+        foreach (var ended in new[] { taskId, "no-such-task" })
+        {
+            var refused = await host.SendAsync(HttpMethod.Post, $"api/v1/tasks/{ended}/cancel", bearer: true);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("UnsupportedOperation", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
+        }
+    }
+
+    private const string CreatePath = "api/v1/services/aigc/video-generation/video-synthesis";
+
+    private const string ServiceTime = @"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$";
+
+    private async Task<string> CreateTaskAsync(string body, KeyValuePair<string, string>? header = null)
+    {
+        var response = await host.SendAsync(HttpMethod.Post, CreatePath, body, bearer: true, async: true, header: header);
+        var created = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.True(response.StatusCode == HttpStatusCode.OK, created.ToJsonString());
+        return created["output"]!["task_id"]!.GetValue<string>();
+    }
+
+    /// <summary>The face's output for a task once it is neither PENDING nor RUNNING.</summary>
+    private async Task<JsonNode> WaitTaskEndedAsync(string taskId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var output = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, $"api/v1/tasks/{taskId}", bearer: true)).Content.ReadAsStringAsync())!["output"]!;
+            if (output["task_status"]!.GetValue<string>() is not ("PENDING" or "RUNNING"))
+            {
+                return output;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{taskId} not ended: {output.ToJsonString()}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Every job listed with this outcome, page by page.</summary>
+    private async Task<List<JsonNode>> ListAllAsync(string outcome)
+    {
+        var listed = new List<JsonNode>();
+        string? token = null;
+        do
+        {
+            var response = await host.SendAsync(HttpMethod.Get, $"api/jobs?status={outcome}&top=5" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            listed.AddRange(JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Select(j => j!));
+            token = response.Headers.TryGetValues("X-Continuation-Token", out var values) ? values.Single() : null;
+        }
+        while (token is not null);
+
+        return listed;
     }
 
     private DurableTaskClient Client => host.Host.Services.GetRequiredService<DurableTaskClient>();
