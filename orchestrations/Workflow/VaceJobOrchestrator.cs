@@ -117,8 +117,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private bool _holdsSlot = job.Resume is not null;
         private string? _phase = job.Resume is null ? null : (job.Resume.Reported is null ? VaceJobPhase.Generating : VaceJobPhase.AwaitingBilledTask).ToString();
 
-        /// <summary>The job's outcome was reported (manifest, callback) while it followed a billed task.</summary>
-        private bool _reported = job.Resume?.Reported is not null;
+        /// <summary>
+        /// The job's outcome, once reported (manifest, callback) while it follows a billed task: from then on a cancel
+        /// changes nothing, and a continued execution carries it.
+        /// </summary>
+        private VaceJobResult? _reported = job.Resume?.Reported;
         private DateTime _phaseStarted = job.Resume?.PhaseStarted ?? default;
 
         private DateTime Deadline { get; } = job.Resume?.Deadline ?? context.CurrentUtcDateTime + job.MaxWait;
@@ -150,7 +153,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
 
             // A job that followed a billed task has called back already: its record is brought up to date.
-            result = _reported ? await WriteManifestAsync(result) : await ReportAsync(result);
+            result = _reported is not null ? await WriteManifestAsync(result) : await ReportAsync(result);
             EndPhase();
             Show(_status with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
             if (result.Succeeded)
@@ -236,12 +239,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>From the submitted task to the copied video; null when the job continued as new while polling.</summary>
         private async Task<VaceJobResult?> FinishAsync(string taskId, TimeSpan firstPollDelay)
         {
-            if (job.Resume?.Reported is { } reported)
+            if (_reported is { } reported)
             {
                 return await FollowBilledTaskAsync(taskId, reported, firstPollDelay);
             }
 
-            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline, cancelable: true);
+            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline);
             if (continued)
             {
                 return null;
@@ -289,15 +292,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// </summary>
         private async Task<VaceJobResult?> FollowBilledTaskAsync(string taskId, VaceJobResult outcome, TimeSpan firstPollDelay)
         {
-            if (!_reported)
+            if (_reported is null)
             {
                 outcome = await ReportAsync(outcome);
-                _reported = true;
+                _reported = outcome;
                 BeginPhase(VaceJobPhase.AwaitingBilledTask);
             }
 
             Show(_status with { Outcome = outcome with { Warnings = [] } });
-            var (task, _, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline + job.BilledTaskCeiling, cancelable: false, outcome);
+            var (task, _, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline + job.BilledTaskCeiling);
             if (continued)
             {
                 return null;
@@ -406,20 +409,21 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         }
 
         /// <summary>
-        /// Polls on durable timers until the task ends, <paramref name="until"/> passes or (when
-        /// <paramref name="cancelable"/>) the job is canceled — or, after <see cref="VaceJobRequest.PollsPerExecution"/>
-        /// polls, continues as new with the state to pick up from (and the outcome already <paramref name="reported"/>).
+        /// Polls on durable timers until the task ends, <paramref name="until"/> passes or (until its outcome is
+        /// reported) the job is canceled — or, after <see cref="VaceJobRequest.PollsPerExecution"/> polls, continues as
+        /// new with the state to pick up from (and the outcome already reported).
         /// A poll that cannot reach the service changes nothing but the wait, which backs off up to 5 min.
         /// </summary>
         private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(
-            string taskId, TimeSpan delay, DateTime until, bool cancelable, VaceJobResult? reported = null)
+            string taskId, TimeSpan delay, DateTime until)
         {
             PollTaskActivity.Result? task = null;
             for (var polls = 1; ; polls++)
             {
                 var fireAt = Min(context.CurrentUtcDateTime + delay, until);
-                if (!cancelable)
+                if (_reported is not null)
                 {
+                    // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.
                     await context.CreateTimer(fireAt, CancellationToken.None);
                 }
                 else if (await WaitOrCancelAsync(fireAt) is { } reason)
@@ -455,13 +459,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 if (polls >= job.PollsPerExecution)
                 {
                     // A Cancel already received belongs to this execution (only events nobody waits for carry over).
-                    if (cancelable && CanceledReason() is { } canceled)
+                    if (_reported is null && CanceledReason() is { } canceled)
                     {
                         return (task, canceled, false);
                     }
 
                     context.ContinueAsNew(
-                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted, reported) },
+                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted, _reported) },
                         preserveUnprocessedEvents: true);
                     return (task, null, true);
                 }
