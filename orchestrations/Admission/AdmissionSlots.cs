@@ -226,7 +226,7 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
     private static string JobName(string jobId) => JobsPrefix + Uri.EscapeDataString(jobId);
 
     /// <summary>Every slot number once, starting at one fixed by the job id, so jobs asking at once spread over the slots.</summary>
-    private static IEnumerable<int> ProbeOrder(string jobId, int capacity)
+    internal static IEnumerable<int> ProbeOrder(string jobId, int capacity)
     {
         var start = (int)(BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(jobId)), 0) % (uint)capacity);
         return Enumerable.Range(0, capacity).Select(i => (start + i) % capacity);
