@@ -15,11 +15,11 @@ namespace VaceFunctions.Orchestrations.Admission;
 /// <list type="bullet">
 /// <item><c>admission/slots/slot-000</c> … one per task slot, created (If-None-Match) by the job that takes it, with the
 /// job id and the end of its lease in metadata; deleted when the job gives it back, taken over (If-Match) once its
-/// lease has passed. A job first tries the slot its id hashes to, so jobs asking at once rarely collide.</item>
+/// lease has passed. A job with nobody ahead of it first tries the slot its id hashes to, so jobs asking at once rarely
+/// collide and a free slot costs one listing and one write; asking again finds the job's own slot the same way, or in
+/// the listing of the slots.</item>
 /// <item><c>admission/line/{ticks}-{job}</c> … one per job waiting while no slot is free, named by arrival so a listing
 /// is the line in order; each ask refreshes it, and one nobody asked about for a while is dropped.</item>
-/// <item><c>admission/jobs/{job}</c> … created at a job's first ask: a job that finds none cannot hold a slot yet, so
-/// it may take the slot its id hashes to at once; a job asking again lists the slots, and finds its own.</item>
 /// <item><c>admission/turns/turn-000</c> … one per submission allowed in a rate window, taken just before a POST and
 /// free again a window later, so at most that many submissions share any window.</item>
 /// </list>
@@ -30,8 +30,6 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
     public const string SlotsPrefix = "admission/slots/";
 
     public const string LinePrefix = "admission/line/";
-
-    public const string JobsPrefix = "admission/jobs/";
 
     public const string TurnsPrefix = "admission/turns/";
 
@@ -44,8 +42,6 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
     private const string JobKey = "job";
     private const string SinceKey = "since";
     private const string UntilKey = "until";
-    private const string SlotKey = "slot";
-    private const string LineKey = "line";
     private const string Submission = "submission";
 
     /// <summary>How many times a job looks again after losing every free slot it saw to other jobs, before it waits.</summary>
@@ -67,72 +63,55 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         var capacity = _options.MaxConcurrentTasks;
         var now = time.GetUtcNow().UtcDateTime;
-        var hashed = SlotName(ProbeOrder(jobId, capacity).First());
+        var order = ProbeOrder(jobId, capacity).Select(SlotName).ToArray();
 
-        // The job's record names the one slot it may hold (written before each try to take one) and its place in line.
-        var ticket = new Ticket(hashed, null);
-        var created = TryCreateAsync(JobName(jobId), TicketMetadata(jobId, now, ticket), cancellationToken);
-        var listed = ListAsync(LinePrefix, cancellationToken);
-        await Task.WhenAll(created, listed);
-        var firstAsk = await created;
-        if (!firstAsk)
-        {
-            ticket = await ReadTicketAsync(jobId, cancellationToken) ?? new Ticket(null, null);
-            if (ticket.Slot is { } named && await ReadAsync(named, cancellationToken) is { } slot && slot.JobId == jobId && slot.Until > now)
-            {
-                return new SlotGrant(true, 0, slot.Since);
-            }
-        }
-
-        var line = await listed;
+        var line = await ListAsync(LinePrefix, cancellationToken);
         var waiting = line.Where(w => w.Until > now - StaleAfter).OrderBy(w => w.Name, StringComparer.Ordinal).ToList();
         var place = waiting.FindIndex(w => w.JobId == jobId);
         var position = place >= 0 ? place : waiting.Count;
         var mine = line.Where(w => w.JobId == jobId).ToList();
 
-        // The usual case when slots are free: one request takes the slot the job's id hashes to.
-        if (firstAsk && waiting.Count == 0 && await TryTakeAsync(hashed, jobId, now, now + lease, cancellationToken))
+        // The usual case when slots are free: with nobody ahead in line, one request takes the slot the job's id
+        // hashes to, or finds it is the job's own already.
+        if (position == 0 && await TryTakeAsync(order[0], jobId, now, now + lease, cancellationToken) is { } since)
         {
-            return new SlotGrant(true, 0, now);
+            await DeleteAsync(mine, cancellationToken);
+            return new SlotGrant(true, 0, since);
         }
 
-        // At most `capacity` slots are free, so a job further back in line need not look at them.
-        for (var attempt = 1; position < capacity && attempt <= ClaimAttempts; attempt++)
+        // At most `capacity` slots are free, so a job further back in line need not look at them; a job not yet in
+        // line looks once all the same, as it may be asking again for a slot it took.
+        for (var attempt = 1; attempt <= ClaimAttempts && (position < capacity || (attempt == 1 && place < 0)); attempt++)
         {
             var slots = (await ListAsync(SlotsPrefix, cancellationToken)).ToDictionary(s => s.Name, StringComparer.Ordinal);
-            var holders = slots.Values.Count(s => s.Until > now);
+            if (slots.Values.FirstOrDefault(s => s.JobId == jobId && s.Until > now) is { } own)
+            {
+                await DeleteAsync(mine, cancellationToken);
+                return new SlotGrant(true, 0, own.Since);
+            }
 
             // The first jobs in line have the free slots to themselves; slots numbered past the capacity (it was
             // lowered) count while held but are not taken again.
+            var holders = slots.Values.Count(s => s.Until > now);
             if (position >= capacity - holders)
             {
                 break;
             }
 
-            foreach (var name in ProbeOrder(jobId, capacity).Select(SlotName))
+            foreach (var name in order)
             {
                 var slot = slots.GetValueOrDefault(name);
-                if (slot is null || slot.Until <= now)
+                if ((slot is null || slot.Until <= now) && await TryClaimAsync(name, slot, Metadata(jobId, now, now + lease), cancellationToken))
                 {
-                    ticket = ticket with { Slot = name };
-                    await WriteTicketAsync(jobId, now, ticket, cancellationToken);
-                    if (await TryClaimAsync(name, slot, Metadata(jobId, now, now + lease), cancellationToken))
-                    {
-                        await DeleteAsync(mine, cancellationToken);
-                        return new SlotGrant(true, 0, now);
-                    }
+                    await DeleteAsync(mine, cancellationToken);
+                    return new SlotGrant(true, 0, now);
                 }
             }
 
             now = time.GetUtcNow().UtcDateTime;
         }
 
-        var entry = await KeepPlaceAsync(jobId, place >= 0 ? waiting[place] : null, now, cancellationToken);
-        if (entry != ticket.Line)
-        {
-            await WriteTicketAsync(jobId, now, ticket with { Line = entry }, cancellationToken);
-        }
-
+        await KeepPlaceAsync(jobId, place >= 0 ? waiting[place] : null, now, cancellationToken);
         await DeleteAsync(line.Where(w => w.Until <= now - StaleAfter), cancellationToken);
         return new SlotGrant(false, position, null);
     }
@@ -182,33 +161,17 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         }
     }
 
-    /// <summary>Gives back a job's slot, or its place in line. Safe to repeat.</summary>
+    /// <summary>
+    /// Gives back every slot the job holds (more than one only if an ask was repeated after its answer was lost) and
+    /// its place in line. Safe to repeat.
+    /// </summary>
     public async Task<bool> ReleaseAsync(string jobId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
-        if (await ReadTicketAsync(jobId, cancellationToken) is not { } ticket)
-        {
-            return false;
-        }
-
-        var mine = new List<SlotRecord>();
-        foreach (var name in new[] { ticket.Slot, ticket.Line }.OfType<string>())
-        {
-            if (await ReadAsync(name, cancellationToken) is { } record && record.JobId == jobId)
-            {
-                mine.Add(record);
-            }
-        }
-
+        var slots = ListAsync(SlotsPrefix, cancellationToken);
+        var line = ListAsync(LinePrefix, cancellationToken);
+        var mine = (await slots).Concat(await line).Where(r => r.JobId == jobId).ToList();
         await DeleteAsync(mine, cancellationToken);
-        try
-        {
-            await Container.GetBlobClient(JobName(jobId)).DeleteAsync(cancellationToken: cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-        }
-
         return mine.Count > 0;
     }
 
@@ -223,8 +186,6 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
     private static string TurnName(int index) => string.Create(CultureInfo.InvariantCulture, $"{TurnsPrefix}turn-{index:D3}");
 
-    private static string JobName(string jobId) => JobsPrefix + Uri.EscapeDataString(jobId);
-
     /// <summary>Every slot number once, starting at one fixed by the job id, so jobs asking at once spread over the slots.</summary>
     internal static IEnumerable<int> ProbeOrder(string jobId, int capacity)
     {
@@ -232,16 +193,23 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         return Enumerable.Range(0, capacity).Select(i => (start + i) % capacity);
     }
 
-    /// <summary>Takes a slot without having read it: created if absent, else taken over if its lease has passed.</summary>
-    private async Task<bool> TryTakeAsync(string name, string holder, DateTime since, DateTime until, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a slot without having read it: created if absent, else taken over if its lease has passed. Returns since
+    /// when the job holds it (it may hold it already), or null.
+    /// </summary>
+    private async Task<DateTime?> TryTakeAsync(string name, string holder, DateTime since, DateTime until, CancellationToken cancellationToken)
     {
         if (await TryCreateAsync(name, Metadata(holder, since, until), cancellationToken))
         {
-            return true;
+            return since;
         }
 
-        return await ReadAsync(name, cancellationToken) is { } record && record.Until <= since
-            && await TryClaimAsync(name, record, Metadata(holder, since, until), cancellationToken);
+        return await ReadAsync(name, cancellationToken) switch
+        {
+            { } record when record.JobId == holder && record.Until > since => record.Since,
+            { } record when record.Until <= since && await TryClaimAsync(name, record, Metadata(holder, since, until), cancellationToken) => since,
+            _ => null,
+        };
     }
 
     private Task<bool> TryCreateAsync(string name, Dictionary<string, string> metadata, CancellationToken cancellationToken) =>
@@ -286,48 +254,15 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         }
     }
 
-    private async Task<Ticket?> ReadTicketAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var metadata = (await Container.GetBlobClient(JobName(jobId)).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
-            return new Ticket(metadata.TryGetValue(SlotKey, out var slot) ? slot : null, metadata.TryGetValue(LineKey, out var line) ? line : null);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Only the job itself writes its record, so the write needs no condition.</summary>
-    private async Task WriteTicketAsync(string jobId, DateTime now, Ticket ticket, CancellationToken cancellationToken) =>
-        await Container.GetBlobClient(JobName(jobId)).UploadAsync(BinaryData.Empty, new BlobUploadOptions { Metadata = TicketMetadata(jobId, now, ticket) }, cancellationToken);
-
-    private static Dictionary<string, string> TicketMetadata(string jobId, DateTime now, Ticket ticket)
-    {
-        var metadata = Metadata(jobId, now, now);
-        if (ticket.Slot is { } slot)
-        {
-            metadata[SlotKey] = slot;
-        }
-
-        if (ticket.Line is { } line)
-        {
-            metadata[LineKey] = line;
-        }
-
-        return metadata;
-    }
-
-    /// <summary>Joins the line at its end, or tells the job's place that it is still waiting; returns the place's name.</summary>
-    private async Task<string> KeepPlaceAsync(string jobId, SlotRecord? place, DateTime now, CancellationToken cancellationToken)
+    /// <summary>Joins the line at its end, or tells the job's place that it is still waiting.</summary>
+    private async Task KeepPlaceAsync(string jobId, SlotRecord? place, DateTime now, CancellationToken cancellationToken)
     {
         if (place is not null)
         {
             try
             {
                 await Container.GetBlobClient(place.Name).SetMetadataAsync(Metadata(jobId, place.Since, now), cancellationToken: cancellationToken);
-                return place.Name;
+                return;
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
@@ -337,7 +272,6 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
         var name = string.Create(CultureInfo.InvariantCulture, $"{LinePrefix}{now.Ticks:D19}-{Uri.EscapeDataString(jobId)}");
         await TryCreateAsync(name, Metadata(jobId, now, now), cancellationToken);
-        return name;
     }
 
     /// <summary>Deletes records as they were read; one changed or gone since belongs to someone else now, or is gone already.</summary>
@@ -382,9 +316,6 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         [SinceKey] = since.ToString("O", CultureInfo.InvariantCulture),
         [UntilKey] = until.ToString("O", CultureInfo.InvariantCulture),
     };
-
-    /// <summary>The job's record: the slot it holds or last tried to take, and its place in line.</summary>
-    private sealed record Ticket(string? Slot, string? Line);
 
     /// <summary>
     /// One record as read. For a slot or turn: who holds it, since when, until when. For a place in line: who waits,

@@ -45,11 +45,12 @@ public sealed class AdmissionSlotsTests
     }
 
     [Fact]
-    public async Task Acquire_AsManyJobsAsFreeSlots_AllGrantedAtTheirFirstAsk_WithAFewRequestsEach()
+    public async Task Acquire_AsManyJobsAsFreeSlots_AllGrantedAtTheirFirstAsk_WithOneListingAndOneWriteEach()
     {
         // With one record for all slots, 100 jobs asking at once rewrote it over and over (conflicting ETags). Here each
         // job's id hashes to a slot of its own, so the count is the free-slot path's alone: jobs whose ids collide look
-        // further, and how often they meet again depends on timing (covered by the tests of jobs taking turns).
+        // further, and how often they meet again depends on timing (covered by the tests of jobs taking turns). A few
+        // requests of slack for the storage client's own retries on a busy machine.
         var requests = new RequestCounter();
         var (slots, _) = await SlotsAsync(capacity: 100, requests: requests);
         var jobs = Enumerable.Range(0, 10_000).Select(i => $"job-{i}").DistinctBy(id => AdmissionSlots.ProbeOrder(id, 100).First()).Take(100).ToArray();
@@ -58,7 +59,7 @@ public sealed class AdmissionSlotsTests
         var grants = await Task.WhenAll(jobs.Select(id => slots.AcquireAsync(id, Lease, default)));
 
         Assert.All(grants, g => Assert.True(g.Granted));
-        Assert.InRange(requests.Count, 100, 100 * 6);
+        Assert.InRange(requests.Count, 100 * 2, 100 * 2 + 10);
         Assert.Equal(100, (await slots.HoldersAsync(default)).Distinct().Count());
     }
 
@@ -175,6 +176,8 @@ public sealed class AdmissionSlotsTests
         }
 
         var blobs = new BlobServiceClient((await Azurite.GetAsync()).ConnectionString, clientOptions);
+        await blobs.GetBlobContainerClient(options.Value.StateContainer).CreateIfNotExistsAsync();
+        requests?.Reset();
         return (new AdmissionSlots(blobs, options, time ?? clock), clock);
     }
 
@@ -193,6 +196,8 @@ public sealed class AdmissionSlotsTests
         private int _count;
 
         public int Count => Volatile.Read(ref _count);
+
+        public void Reset() => Volatile.Write(ref _count, 0);
 
         public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _count);
     }
