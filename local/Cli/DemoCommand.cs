@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
@@ -164,49 +163,4 @@ public static class DemoCommand
 
         return ExitCodes.Failed;
     }
-}
-
-/// <summary>Follows a job's custom status and prints a line whenever it changes.</summary>
-internal static class ProgressDisplay
-{
-    public static async Task<OrchestrationMetadata> FollowAsync(DurableTaskClient client, string jobId, TextWriter console, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var watch = Stopwatch.StartNew();
-        string? last = null;
-        while (true)
-        {
-            var status = await client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken);
-            if (status?.SerializedCustomStatus is not null && status.ReadCustomStatusAs<VaceJobStatus>() is { } progress)
-            {
-                var line = Describe(progress);
-                if (line != last)
-                {
-                    await console.WriteLineAsync($"[{watch.Elapsed.TotalSeconds,6:F1}s] {line}");
-                    last = line;
-                }
-            }
-
-            if (status is { IsCompleted: true })
-            {
-                return status;
-            }
-
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Job {jobId} is still running after {timeout}.");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
-
-    /// <summary>A job's progress in one line.</summary>
-    public static string Describe(VaceJobStatus status) => status.Phase switch
-    {
-        VaceJobPhase.WaitingForSlot => status.QueuePosition is { } position ? $"waiting for a task slot ({position} ahead)" : "waiting for a task slot",
-        VaceJobPhase.Generating when status.Outage is not null => $"generating: task {status.TaskId}, DashScope unreachable since {status.OutageSince:HH:mm:ss} ({status.Outage}); waiting",
-        VaceJobPhase.Generating => $"generating: task {status.TaskId} {status.TaskStatus}{(status.PollCount > 0 ? $", poll {status.PollCount}" : "")}",
-        VaceJobPhase.AwaitingBilledTask => $"{status.Outcome?.ErrorCode}: task {status.TaskId} is still {status.TaskStatus} and billed; its slot is held until it ends",
-        _ => status.Phase.ToString(),
-    };
 }

@@ -16,8 +16,8 @@ namespace VaceFunctions.Local.Cli;
 /// </summary>
 public static class JobsClientCommands
 {
-    private static readonly Option<string> Url = new("--url") { Description = "The host's address.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
-    private static readonly Option<string?> ApiKey = new("--api-key")
+    internal static readonly Option<string> Url = new("--url") { Description = "The host's address.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
+    internal static readonly Option<string?> ApiKey = new("--api-key")
     {
         Description = "This client's key for the host's HTTP API (default: the environment variable VACE_API_KEY; none is needed on the host's machine).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VACE_API_KEY"),
@@ -45,8 +45,11 @@ public static class JobsClientCommands
         return [submit, status, list, cancel];
     }
 
+    /// <summary>How long <c>--wait</c> waits for a host to take in a job it does not know yet (from the queue or the inbox).</summary>
+    private static readonly TimeSpan TakeInTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>Runs a command; a host that cannot be reached is a message and exit code 2, not a stack trace.</summary>
-    private static async Task<int> Guarded(ParseResult parse, Func<Task<int>> command)
+    internal static async Task<int> Guarded(ParseResult parse, Func<Task<int>> command)
     {
         try
         {
@@ -99,37 +102,63 @@ public static class JobsClientCommands
             await output.WriteLineAsync($"Job {id} accepted.");
         }
 
-        return wait ? await FollowAsync(http, id, output, error, cancellationToken) : ExitCodes.Ok;
+        return wait ? await FollowAsync(http, [id], "waiting for the host to take it in", output, error, cancellationToken) : ExitCodes.Ok;
     }
 
-    /// <summary>Polls the job every second, printing its progress when it changes, and its result once it ended.</summary>
-    private static async Task<int> FollowAsync(HttpClient http, string id, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls the jobs every second, printing each one's progress when it changes, and each one's result once all have
+    /// ended; exit code 1 when any failed. A job the host does not know yet shows <paramref name="notYetTaken"/> until
+    /// the host takes it in from the queue or inbox it was put on, for up to <see cref="TakeInTimeout"/>.
+    /// </summary>
+    internal static async Task<int> FollowAsync(
+        HttpClient http, IReadOnlyList<string> ids, string notYetTaken, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        string? last = null;
+        var display = new ProgressDisplay(output, ids.Count);
+        var ended = new Dictionary<string, JobStatusView?>(StringComparer.Ordinal);
         while (true)
         {
-            var (code, view) = await ReadStatusAsync(http, id, cancellationToken);
-            if (view is null)
+            foreach (var id in ids.Where(id => !ended.ContainsKey(id)))
             {
-                await error.WriteLineAsync($"Job {id}: the host answers {(int)code}.");
-                return ExitCodes.Failed;
+                var (code, view) = await ReadStatusAsync(http, id, cancellationToken);
+                if (view is not null)
+                {
+                    await display.ShowAsync(id, view.Progress is { } progress ? ProgressDisplay.Describe(progress) : view.RuntimeStatus);
+                    if (code == HttpStatusCode.OK)
+                    {
+                        ended[id] = view;
+                    }
+                }
+                else if (code != HttpStatusCode.NotFound)
+                {
+                    await error.WriteLineAsync($"Job {id}: the host answers {(int)code}.");
+                    ended[id] = null;
+                }
+                else if (display.Elapsed > TakeInTimeout)
+                {
+                    await error.WriteLineAsync($"Job {id}: no host took it in within {TakeInTimeout.TotalMinutes:F0} minutes. Does `vace serve` run on the same storage account?");
+                    ended[id] = null;
+                }
+                else
+                {
+                    await display.ShowAsync(id, notYetTaken);
+                }
             }
 
-            var line = view.Progress is { } progress ? ProgressDisplay.Describe(progress) : view.RuntimeStatus;
-            if (line != last)
+            if (ended.Count == ids.Count)
             {
-                await output.WriteLineAsync($"[{watch.Elapsed.TotalSeconds,6:F1}s] {line}");
-                last = line;
-            }
-
-            if (code == HttpStatusCode.OK)
-            {
-                return await WriteSummaryAsync(view, output, error);
+                break;
             }
 
             await Task.Delay(1000, cancellationToken);
         }
+
+        var failed = false;
+        foreach (var view in ids.Select(id => ended[id]))
+        {
+            failed |= view is null || await WriteSummaryAsync(view, output, error) != ExitCodes.Ok;
+        }
+
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     private static async Task<int> StatusAsync(ParseResult parse, string id, bool json, CancellationToken cancellationToken)
@@ -243,7 +272,7 @@ public static class JobsClientCommands
         return ExitCodes.Ok;
     }
 
-    private static HttpClient Client(ParseResult parse)
+    internal static HttpClient Client(ParseResult parse)
     {
         var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(Url)!.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
         if (parse.GetValue(ApiKey) is { Length: > 0 } key)

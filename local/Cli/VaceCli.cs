@@ -16,7 +16,7 @@ public static class VaceCli
             ValidateCommand.Create(),
             KeyCommand.Create(),
         };
-        foreach (var command in JobsClientCommands.Create())
+        foreach (var command in JobsClientCommands.Create().Concat(IntakeCommands.Create()))
         {
             root.Subcommands.Add(command);
         }

@@ -82,18 +82,17 @@ public static partial class ValidateCommand
 
     private static async Task<FileOutcome> CheckAsync(FileInfo file, JobValidationOptions options, CancellationToken cancellationToken)
     {
-        JobReadResult read;
+        JobValidationResult result;
         try
         {
             await using var stream = file.OpenRead();
-            read = await JobDocumentReader.ReadAsync(stream, cancellationToken);
+            result = Check(await JobDocumentReader.ReadAsync(stream, cancellationToken), options);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new FileOutcome(file.ToString(), FileStatus.Unreadable, Message: ex.Message);
         }
 
-        var result = read.Succeeded ? JobValidator.Validate(read.Document, options) : new JobValidationResult([read.Error], null);
         return new FileOutcome(
             file.ToString(),
             result.IsValid ? FileStatus.Valid : FileStatus.Invalid,
@@ -102,6 +101,13 @@ public static partial class ValidateCommand
             result.Job?.Model,
             result.Errors.Select(IssueOutcome.From).ToArray(),
             result.Warnings.Select(IssueOutcome.From).ToArray());
+    }
+
+    /// <summary>A document read as intake reads it, validated as intake validates it: every error and warning, and the job with its id.</summary>
+    internal static JobValidationResult Check(JobReadResult read, JobValidationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return read.Succeeded ? JobValidator.Validate(read.Document, options) : new JobValidationResult([read.Error], null);
     }
 
     private static async Task WriteReadableAsync(TextWriter output, List<FileOutcome> outcomes)

@@ -35,6 +35,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
         + $"BlobEndpoint=http://127.0.0.1:{blobPort}/{Account};QueueEndpoint=http://127.0.0.1:{queuePort}/{Account};"
         + $"TableEndpoint=http://127.0.0.1:{tablePort}/{Account};";
 
+    /// <summary>The connection string of an Azurite on the default ports, as <c>vace serve</c> starts it.</summary>
+    public static string DefaultConnectionString => ConnectionStringFor(10000, 10001, 10002);
+
     /// <summary>
     /// Starts Azurite. With <paramref name="location"/> it keeps its data in that folder on the default ports
     /// (10000–10002); without, it keeps everything in memory on free ports.

@@ -32,6 +32,13 @@ public sealed class DevelopmentServices : IAsyncDisposable
 
     public RunningSimulator? Simulator { get; private set; }
 
+    /// <summary>True when a host with this configuration runs the simulator: it names neither a DashScope key nor a base URL.</summary>
+    public static bool StartsSimulator(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return string.IsNullOrEmpty(configuration["DashScope:ApiKey"]) && string.IsNullOrEmpty(configuration["DashScope:BaseUrl"]);
+    }
+
     /// <param name="configuration">The host's configuration so far.</param>
     /// <param name="azuriteLocation">Where a started Azurite keeps its data; null keeps it in memory on free ports.</param>
     /// <param name="simulator">Adjusts a started simulator (the demo shortens its task durations).</param>
@@ -47,7 +54,7 @@ public sealed class DevelopmentServices : IAsyncDisposable
             {
                 if (azuriteLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
                 {
-                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.ConnectionStringFor(10000, 10001, 10002);
+                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.DefaultConnectionString;
                 }
                 else
                 {
@@ -57,7 +64,7 @@ public sealed class DevelopmentServices : IAsyncDisposable
                 }
             }
 
-            if (string.IsNullOrEmpty(configuration["DashScope:ApiKey"]) && string.IsNullOrEmpty(configuration["DashScope:BaseUrl"]))
+            if (StartsSimulator(configuration))
             {
                 var running = await SimulatorHost.StartAsync(simulator, cancellationToken: cancellationToken);
                 services._started.Add(running);

@@ -35,15 +35,27 @@ public sealed class JobIntake(
     MediaSubstitution? substitution = null)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
-    public JobValidationOptions ValidationOptions(IntakeSource source) => new()
+    public JobValidationOptions ValidationOptions(IntakeSource source) => ValidationOptions(source, workflow.Value, dashScope.Value, inbox.Value);
+
+    /// <summary>
+    /// The validation options of an intake with these settings, for a client that checks a document before it hands
+    /// it to a host's queue or inbox (<c>vace enqueue</c>, <c>vace upload</c>) as that host's intake will.
+    /// </summary>
+    public static JobValidationOptions ValidationOptions(IntakeSource source, WorkflowOptions workflow, DashScopeOptions dashScope, InboxOptions inbox)
     {
-        Region = dashScope.Value.EffectiveRegion,
-        Model = string.IsNullOrEmpty(dashScope.Value.Model) ? null : dashScope.Value.Model,
-        AllowRelativeMediaNames = source == IntakeSource.Blob,
-        OutputContainers = OutputConfinement.WritableContainers(
-            workflow.Value.OutputContainer, workflow.Value.AllowedOutputContainerList, workflow.Value.StateContainer, inbox.Value.Container),
-        AllowHttpCallbackUrls = workflow.Value.AllowLoopbackUrls,
-    };
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(dashScope);
+        ArgumentNullException.ThrowIfNull(inbox);
+        return new()
+        {
+            Region = dashScope.EffectiveRegion,
+            Model = string.IsNullOrEmpty(dashScope.Model) ? null : dashScope.Model,
+            AllowRelativeMediaNames = source == IntakeSource.Blob,
+            OutputContainers = OutputConfinement.WritableContainers(
+                workflow.OutputContainer, workflow.AllowedOutputContainerList, workflow.StateContainer, inbox.Container),
+            AllowHttpCallbackUrls = workflow.AllowLoopbackUrls,
+        };
+    }
 
     /// <summary>
     /// Takes a document in. <paramref name="resolveMedia"/>, for the blob pipeline, turns relative media names

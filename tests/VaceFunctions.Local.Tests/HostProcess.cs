@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,7 +14,10 @@ internal sealed class HostProcess : IDisposable
 {
     private readonly Process _process;
 
-    private HostProcess(Process process) => _process = process;
+    private HostProcess(Process process, int port) => (_process, Port) = (process, port);
+
+    /// <summary>The port its HTTP API listens on.</summary>
+    public int Port { get; }
 
     public bool HasExited => _process.HasExited;
 
@@ -47,7 +51,7 @@ internal sealed class HostProcess : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(process);
+        return new HostProcess(process, port);
     }
 
     public static int FreePort()
@@ -55,6 +59,32 @@ internal sealed class HostProcess : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until the host answers on its port (its OpenAPI document); fails when it exits or takes over a minute.</summary>
+    public async Task WaitUntilServingAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            Assert.False(HasExited, "vace serve exited");
+            Assert.True(DateTime.UtcNow < deadline, "vace serve did not answer within a minute");
+            try
+            {
+                using var response = await http.GetAsync("openapi/v1.json");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>SIGKILL of the host alone: no shutdown code runs, as in a crash or an OOM kill; what it started is left to itself.</summary>

@@ -29,7 +29,7 @@ public sealed class AzuriteProcessTests : IDisposable
         int[] azurite;
         using (var first = HostProcess.Start(port, settings, _folder.FullName))
         {
-            await WaitUntilServingAsync(first, port);
+            await first.WaitUntilServingAsync();
             azurite = ProcessTree.DescendantsRunning(first.Id, "azurite");
             Assert.NotEmpty(azurite);
             Assert.True(await AzuriteProcess.IsDefaultRunningAsync());
@@ -46,33 +46,8 @@ public sealed class AzuriteProcessTests : IDisposable
 
         // Nothing holds the ports, so the restarted host starts an Azurite of its own on them, over the same data.
         using var second = HostProcess.Start(port, settings, _folder.FullName);
-        await WaitUntilServingAsync(second, port);
+        await second.WaitUntilServingAsync();
         Assert.NotEmpty(ProcessTree.DescendantsRunning(second.Id, "azurite"));
-    }
-
-    private static async Task WaitUntilServingAsync(HostProcess host, int port)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (true)
-        {
-            Assert.False(host.HasExited, "vace serve exited");
-            Assert.True(DateTime.UtcNow < deadline, "vace serve did not answer within a minute");
-            try
-            {
-                using var response = await http.GetAsync("openapi/v1.json");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
-        }
     }
 
     /// <summary>Processes as Linux's /proc shows them.</summary>

@@ -32,6 +32,9 @@ public class HttpHostFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The host's settings (configuration keys, ':' separated): its storage account, queue, inbox, hub, ….</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; private set; } = null!;
+
     internal ListLoggerProvider Logs { get; } = new();
 
     public async Task InitializeAsync()
@@ -49,6 +52,7 @@ public class HttpHostFixture : IAsyncLifetime
         settings["Vace:SubmissionsPerSecond"] = "20";
         settings["Logging:LogLevel:VaceFunctions.Local.Http"] = "Information";
         Configure(settings);
+        Settings = settings;
         Host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
         Host.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
         await Host.StartAsync();
