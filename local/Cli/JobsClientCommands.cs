@@ -16,8 +16,8 @@ namespace VaceFunctions.Local.Cli;
 /// </summary>
 public static class JobsClientCommands
 {
-    private static readonly Option<string> Url = new("--url") { Description = "The host's address.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
-    private static readonly Option<string?> ApiKey = new("--api-key")
+    internal static readonly Option<string> Url = new("--url") { Description = "The host's address.", DefaultValueFactory = _ => VaceLocalHost.DefaultUrl };
+    internal static readonly Option<string?> ApiKey = new("--api-key")
     {
         Description = "This client's key for the host's HTTP API (default: the environment variable VACE_API_KEY; none is needed on the host's machine).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VACE_API_KEY"),
@@ -46,7 +46,7 @@ public static class JobsClientCommands
     }
 
     /// <summary>Runs a command; a host that cannot be reached is a message and exit code 2, not a stack trace.</summary>
-    private static async Task<int> Guarded(ParseResult parse, Func<Task<int>> command)
+    internal static async Task<int> Guarded(ParseResult parse, Func<Task<int>> command)
     {
         try
         {
@@ -191,7 +191,7 @@ public static class JobsClientCommands
     /// A refusal on stderr: the host's problem title and every error of a rejected document. An unknown job or a refused
     /// key is a usage error (2); anything else the host refused counts as failed (1).
     /// </summary>
-    private static async Task<int> RefusedAsync(TextWriter error, HttpResponseMessage response, string body)
+    internal static async Task<int> RefusedAsync(TextWriter error, HttpResponseMessage response, string body)
     {
         var problem = ParseObject(body);
         var title = problem?["title"]?.GetValue<string>() ?? (body.Length > 0 ? body : response.ReasonPhrase);
@@ -213,7 +213,7 @@ public static class JobsClientCommands
         }
     }
 
-    private static async Task WriteIssuesAsync(TextWriter error, JsonNode? issues)
+    internal static async Task WriteIssuesAsync(TextWriter error, JsonNode? issues)
     {
         foreach (var issue in issues?.Deserialize<JobIssue[]>(WorkflowJson.Options) ?? [])
         {
@@ -243,7 +243,7 @@ public static class JobsClientCommands
         return ExitCodes.Ok;
     }
 
-    private static HttpClient Client(ParseResult parse)
+    internal static HttpClient Client(ParseResult parse)
     {
         var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(Url)!.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
         if (parse.GetValue(ApiKey) is { Length: > 0 } key)
