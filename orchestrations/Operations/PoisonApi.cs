@@ -54,7 +54,14 @@ public static class PoisonApi
             return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"A job document may be at most {JobDocumentReader.MaxDocumentBytes / 1024} KB.");
         }
 
-        var outcome = await queue.RedriveAsync(id, body.Length > 0 ? new ReadOnlyMemory<byte>(body) : null, cancellationToken);
+        // Spelled out: a null array would convert to an empty memory, not to none.
+        ReadOnlyMemory<byte>? replacement = null;
+        if (body.Length > 0)
+        {
+            replacement = body;
+        }
+
+        var outcome = await queue.RedriveAsync(id, replacement, cancellationToken);
         if (!outcome.Found)
         {
             return NotFound(id);

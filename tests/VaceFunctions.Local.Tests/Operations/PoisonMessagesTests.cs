@@ -22,7 +22,7 @@ public sealed class PoisonMessagesTests(HttpHostFixture host) : IClassFixture<Ht
     public async Task InvalidDocument_IsListedWithItsReason_StaysWhenRedrivenAsItIs_AndAFixedOneRunsToASucceededJob()
     {
         var document = Invalid("poison-fix-1");
-        await Queue.SendMessageAsync(document.ToJsonString());
+        await SendToQueueAsync(document.ToJsonString());
         var listed = await WaitForPoisonAsync("poison-fix-1");
 
         Assert.Equal("rejected", listed["reason"]!.GetValue<string>());
@@ -52,7 +52,7 @@ public sealed class PoisonMessagesTests(HttpHostFixture host) : IClassFixture<Ht
     [Fact]
     public async Task RedriveWithAStillInvalidFile_KeepsTheMessage_AndTheCliPrintsWhy()
     {
-        await Queue.SendMessageAsync(Invalid("poison-keep-1").ToJsonString());
+        await SendToQueueAsync(Invalid("poison-keep-1").ToJsonString());
         var id = (await WaitForPoisonAsync("poison-keep-1"))["id"]!.GetValue<string>();
         var stillBad = Path.Combine(_temp.FullName, "still-bad.json");
         var document = Invalid("poison-keep-1");
@@ -123,6 +123,13 @@ public sealed class PoisonMessagesTests(HttpHostFixture host) : IClassFixture<Ht
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Get, "api/poison", key: null, header: HttpHostFixture.Proxied)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Post, "api/poison/x/redrive", key: "wrong")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(HttpMethod.Get, "api/poison", header: HttpHostFixture.Proxied)).StatusCode);
+    }
+
+    /// <summary>Sends to the jobs queue, which the host's listener may not have created yet.</summary>
+    private async Task SendToQueueAsync(string text)
+    {
+        await Queue.CreateIfNotExistsAsync();
+        await Queue.SendMessageAsync(text);
     }
 
     private QueueServiceClient Queues => new(host.Host.Services.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"]);
