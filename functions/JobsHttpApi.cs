@@ -71,11 +71,5 @@ public sealed class JobsHttpApi(IServiceProvider services)
     /// <summary>A canceller with the client the Durable Functions binding hands this invocation.</summary>
     private JobCanceller Canceller(DurableTaskClient client) => ActivatorUtilities.CreateInstance<JobCanceller>(services, client);
 
-    private static ResultAction Respond(IResult result) => new(result);
-
-    /// <summary>Runs a minimal-API result inside the Functions ASP.NET Core pipeline.</summary>
-    private sealed class ResultAction(IResult result) : IActionResult
-    {
-        public Task ExecuteResultAsync(ActionContext context) => result.ExecuteAsync(context.HttpContext);
-    }
+    private static ResultAction Respond(IResult result) => ResultAction.Of(result);
 }

@@ -10,8 +10,10 @@ using VaceFunctions.Local.Engine;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Http;
 using VaceFunctions.Local.Intake;
+using VaceFunctions.Local.Operations;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.Health;
 using VaceFunctions.Orchestrations.Intake;
 
 namespace VaceFunctions.Local;
@@ -23,7 +25,7 @@ public static class ServiceCollectionExtensions
     /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
     /// Microsoft's Durable Task engine with the VACE workflow, job intake (substituting the simulator's sample media for
     /// the documented ones when <see cref="DevelopmentServices.SimulatorBaseUrlKey"/> names a simulator), the queue and
-    /// blob-inbox listeners, and the HTTP API's services (its keyring and rate limiter).
+    /// blob-inbox listeners, the retention purge, the readiness checks, and the HTTP API's services (its keyring and rate limiter).
     /// </summary>
     public static IServiceCollection AddVaceLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
@@ -48,6 +50,8 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<StartJobFromBlob>();
+        services.AddHostedService<InstanceRetentionService>();
+        services.AddHealthChecks().AddVaceReadinessChecks(taskHub: true);
         if (Uri.TryCreate(configuration[DevelopmentServices.SimulatorBaseUrlKey], UriKind.Absolute, out var simulator))
         {
             services.AddSingleton(new MediaSubstitution(SampleDocuments.SimulatorMedia(simulator)));

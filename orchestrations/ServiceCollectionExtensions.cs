@@ -9,6 +9,7 @@ using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Operations;
 using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -62,6 +63,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<OwnedMediaUrls>();
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<JobCanceller>();
+        services.TryAddSingleton<PoisonMessages>();
+        services.TryAddSingleton<InstanceRetention>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
         services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
             .ConfigurePrimaryHttpMessageHandler(provider => GuardedHandler(provider.GetRequiredService<UrlGuard>().ConnectForDownloadAsync, redirects: true))

@@ -220,7 +220,7 @@ public static class JobsClientCommands
     /// A refusal on stderr: the host's problem title and every error of a rejected document. An unknown job or a refused
     /// key is a usage error (2); anything else the host refused counts as failed (1).
     /// </summary>
-    private static async Task<int> RefusedAsync(TextWriter error, HttpResponseMessage response, string body)
+    internal static async Task<int> RefusedAsync(TextWriter error, HttpResponseMessage response, string body)
     {
         var problem = ParseObject(body);
         var title = problem?["title"]?.GetValue<string>() ?? (body.Length > 0 ? body : response.ReasonPhrase);
@@ -242,7 +242,7 @@ public static class JobsClientCommands
         }
     }
 
-    private static async Task WriteIssuesAsync(TextWriter error, JsonNode? issues)
+    internal static async Task WriteIssuesAsync(TextWriter error, JsonNode? issues)
     {
         foreach (var issue in issues?.Deserialize<JobIssue[]>(WorkflowJson.Options) ?? [])
         {

@@ -15,6 +15,7 @@ public static class VaceCli
             ServeCommand.Create(),
             ValidateCommand.Create(),
             KeyCommand.Create(),
+            PoisonCommands.Create(),
         };
         foreach (var command in JobsClientCommands.Create().Concat(IntakeCommands.Create()))
         {

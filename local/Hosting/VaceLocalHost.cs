@@ -39,6 +39,7 @@ public static class VaceLocalHost
         var app = builder.Build();
         app.MapOpenApi();
         app.MapJobsHttpApi();
+        app.MapHealthEndpoints();
         return app;
     }
 

@@ -7,11 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Orchestrations.Operations;
 
 namespace VaceFunctions.Local.Http;
 
 /// <summary>
-/// JobsHttpApi: the HTTP face of the embedded host — the shared <see cref="JobsApi"/> routes, each admitted by the
+/// JobsHttpApi: the HTTP face of the embedded host — the shared <see cref="JobsApi"/> and <see cref="PoisonApi"/> routes, each admitted by the
 /// <see cref="ApiKeyring"/> (a client's key, or a caller on this machine), and job creation held to
 /// <see cref="HttpApiOptions.JobsPerMinute"/> per caller by ASP.NET Core's rate limiter (429 with <c>Retry-After</c>).
 /// </summary>
@@ -27,6 +28,7 @@ public static class JobsHttpApi
         var keyring = app.Services.GetRequiredService<ApiKeyring>();
         app.UseRateLimiter();
         app.MapJobsApi(context => keyring.Identify(context).Admitted, CreatePolicy);
+        app.MapPoisonApi(context => keyring.Identify(context).Admitted);
         return app;
     }
 

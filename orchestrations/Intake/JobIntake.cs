@@ -68,16 +68,10 @@ public sealed class JobIntake(
         CancellationToken cancellationToken,
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
     {
-        var read = JobDocumentReader.Read(document.Span);
-        if (!read.Succeeded)
+        var check = Check(document.Span, source);
+        if (check.Job is not { } job)
         {
-            return await RejectAsync(HashedId(document.Span), [read.Error], source, cancellationToken);
-        }
-
-        var validation = JobValidator.Validate(read.Document, ValidationOptions(source));
-        if (validation.Job is not { } job)
-        {
-            return await RejectAsync(RejectedId(read.Document, document.Span, validation), validation.Issues, source, cancellationToken);
+            return await RejectAsync(check.JobId, check.Issues, source, cancellationToken);
         }
 
         if (resolveMedia is not null)
@@ -98,6 +92,24 @@ public sealed class JobIntake(
 
         var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
         return new IntakeOutcome(started ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
+    }
+
+    /// <summary>
+    /// Reads and validates a document as <see cref="SubmitAsync"/> does, starting and recording nothing: its job when it
+    /// can run, else every issue and the id its rejection is filed under.
+    /// </summary>
+    public JobCheck Check(ReadOnlySpan<byte> document, IntakeSource source)
+    {
+        var read = JobDocumentReader.Read(document);
+        if (!read.Succeeded)
+        {
+            return new JobCheck(HashedId(document), null, [read.Error]);
+        }
+
+        var validation = JobValidator.Validate(read.Document, ValidationOptions(source));
+        return validation.Job is { } job
+            ? new JobCheck(job.Id, job, job.Warnings)
+            : new JobCheck(RejectedId(read.Document, document, validation), null, validation.Issues);
     }
 
     /// <summary>

@@ -87,6 +87,17 @@ public sealed class WorkflowOptions : IValidatableObject
     /// </summary>
     public string? CallbackSecret { get; set; }
 
+    /// <summary>
+    /// How long finished instances (Completed, Failed, Terminated) and their history are kept after they were created;
+    /// older ones are purged (<see cref="Operations.InstanceRetention"/>). Outputs, manifests and rejection records stay.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the local host purges instances past <see cref="Retention"/> (the Functions app: hourly, by its timer).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Refuses an output container or allow-list entry that is not a container name, or is the workflow's own storage.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

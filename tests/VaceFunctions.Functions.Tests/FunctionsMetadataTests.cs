@@ -16,6 +16,10 @@ public sealed class FunctionsMetadataTests
     [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
     [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
     [InlineData("CancelDashScopeTask", "post", "v1/tasks/{taskId}/cancel")]
+    [InlineData("ListPoison", "get", "poison")]
+    [InlineData("ShowPoison", "get", "poison/{id}")]
+    [InlineData("RedrivePoison", "post", "poison/{id}/redrive")]
+    [InlineData("DeletePoison", "delete", "poison/{id}")]
     public void HttpFunctions_HaveTheEmbeddedHostsRoutes_BehindFunctionKeys(string name, string method, string route)
     {
         var trigger = Trigger(name);
@@ -57,7 +61,16 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 7 + 2, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 7 + 4 + 2 + 1, Functions.Count);
+    }
+
+    [Fact]
+    public void Retention_IsAnHourlyTimerWithADurableClient()
+    {
+        var trigger = Trigger("PurgeFinishedInstances");
+
+        Assert.Equal(("timerTrigger", "0 17 * * * *"), (trigger["type"]!.GetValue<string>(), trigger["schedule"]!.GetValue<string>()));
+        Assert.Contains(Bindings("PurgeFinishedInstances"), b => b["type"]!.GetValue<string>() == "durableClient");
     }
 
     [Fact]

@@ -15,7 +15,11 @@ using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Tests;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Operations;
 using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Functions.Tests;
 
@@ -161,6 +165,46 @@ public sealed class TriggerTests : IAsyncLifetime
         Assert.Equal((202, "fn-http-1", true), (submitted, accepted!["id"]!.GetValue<string>(), accepted["created"]!.GetValue<bool>()));
         Assert.Equal((200, "Completed", true), (status, view!["runtimeStatus"]!.GetValue<string>(), view["result"]!["succeeded"]!.GetValue<bool>()));
         Assert.Equal(404, missing);
+    }
+
+    [Fact]
+    public async Task PoisonHttpApi_ListsAnInvalidDocumentWithItsReason_AndRedrivesItsCorrectionToTheJobsQueue()
+    {
+        var document = Sample("video_edit", "fn-poison-1");
+        document["input"]!["mask_video_url"] = "https://example.com/m.mp4";
+        await ActivatorUtilities.CreateInstance<StartJobFromQueue>(_host.Services)
+            .RunAsync(Message(document.ToJsonString()), _host.Client, new TestFunctionContext(_host.Services));
+        var api = ActivatorUtilities.CreateInstance<PoisonHttpApi>(_host.Services);
+
+        var (listed, listing) = await SendAsync(context => api.ListPoison(context.Request, _host.Client));
+        var message = listing!["messages"]!.AsArray().Single()!;
+        Assert.Equal((200, "fn-poison-1", "rejected"), (listed, message["jobId"]!.GetValue<string>(), message["reason"]!.GetValue<string>()));
+        Assert.Equal("input.mask_video_url", message["errors"]![0]!["path"]!.GetValue<string>());
+        var id = message["id"]!.GetValue<string>();
+
+        var (refused, _) = await SendAsync(context => api.RedrivePoison(context.Request, id, _host.Client));
+        var (redriven, answer) = await SendAsync(context => api.RedrivePoison(context.Request, id, _host.Client), Sample("video_edit", "fn-poison-1").ToJsonString());
+        var (gone, _) = await SendAsync(context => api.ShowPoison(context.Request, id, _host.Client));
+
+        Assert.Equal((422, 202, "fn-poison-1", 404), (refused, redriven, answer!["jobId"]!.GetValue<string>(), gone));
+        var requeued = (await new QueueServiceClient(_storage).GetQueueClient(_queue).ReceiveMessageAsync()).Value;
+        Assert.Equal("fn-poison-1", JsonNode.Parse(requeued.MessageText)!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task PurgeFinishedInstances_PurgesAFinishedInstanceOlderThanTheRetention()
+    {
+        await ActivatorUtilities.CreateInstance<StartJobFromQueue>(_host.Services)
+            .RunAsync(Message(Sample("video_outpainting", "fn-purge-1").ToJsonString()), _host.Client, new TestFunctionContext(_host.Services));
+        await CompletionAsync("fn-purge-1");
+        var client = _host.Client;
+        var retention = new InstanceRetention(Options.Create(new WorkflowOptions()), new ManualClock(DateTimeOffset.UtcNow.AddDays(29)), NullLogger<InstanceRetention>.Instance);
+        var later = new InstanceRetention(Options.Create(new WorkflowOptions()), new ManualClock(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<InstanceRetention>.Instance);
+
+        await new PurgeFinishedInstances(retention).RunAsync(null!, client, new TestFunctionContext(_host.Services));
+        Assert.NotNull(await client.GetInstanceAsync("fn-purge-1"));
+        await new PurgeFinishedInstances(later).RunAsync(null!, client, new TestFunctionContext(_host.Services));
+        Assert.Null(await client.GetInstanceAsync("fn-purge-1"));
     }
 
     /// <summary>Calls an HTTP function as the ASP.NET Core integration does and runs the result it returns.</summary>

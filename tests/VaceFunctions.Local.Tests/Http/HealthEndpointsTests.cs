@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Local.Hosting;
+using VaceFunctions.Local.Tests.Operations;
+
+namespace VaceFunctions.Local.Tests.Http;
+
+/// <summary>/healthz and /readyz of the embedded host, on Azurite (through a proxy a test can cut) and the simulator.</summary>
+public sealed class HealthEndpointsTests(HttpHostFixture host) : IClassFixture<HttpHostFixture>
+{
+    [Fact]
+    public async Task Healthz_AnswersEveryCallerWithoutAKey()
+    {
+        var response = await host.SendAsync(HttpMethod.Get, "healthz", key: null, header: HttpHostFixture.Proxied);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Readyz_EverythingUp_Answers200WithEachCheck_AndNoEndpointOrKey()
+    {
+        var response = await host.SendAsync(HttpMethod.Get, "readyz", key: null, header: HttpHostFixture.Proxied);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var checks = JsonNode.Parse(body)!["checks"]!.AsObject();
+        Assert.Equal(["dashscope", "storage", "taskhub"], checks.Select(c => c.Key).Order());
+        Assert.All(checks, c => Assert.Equal("Healthy", c.Value!["status"]!.GetValue<string>()));
+        AssertRevealsNothing(body);
+    }
+
+    [Theory]
+    [InlineData(StorageProxy.Mode.Refuse)]
+    [InlineData(StorageProxy.Mode.Stall)]
+    public async Task Readyz_StorageUnreachableOrStalled_Answers503NamingStorage_WithinTheChecksTimeout(StorageProxy.Mode mode)
+    {
+        await using var simulator = await SimulatorHost.StartAsync();
+        var settings = await HostTestSupport.SettingsAsync(simulator);
+        await using var proxy = StorageProxy.Start(settings["AzureWebJobsStorage"]!);
+        settings["AzureWebJobsStorage"] = proxy.ConnectionString;
+        await using var app = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
+        await app.StartAsync();
+
+        // A readiness answer that waited on the stalled storage would run past this.
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
+            proxy.Set(mode);
+
+            var response = await http.GetAsync("readyz");
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var checks = JsonNode.Parse(body)!["checks"]!;
+            Assert.Equal("Unhealthy", checks["storage"]!["status"]!.GetValue<string>());
+            Assert.Equal("Healthy", checks["dashscope"]!["status"]!.GetValue<string>());
+            AssertRevealsNothing(body);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
+        }
+        finally
+        {
+            proxy.Set(StorageProxy.Mode.Forward);
+            await app.StopAsync();
+        }
+    }
+
+    private static void AssertRevealsNothing(string body)
+    {
+        foreach (var secret in new[] { TestSettings.SimulatorKey, "AccountKey", "devstoreaccount1", "127.0.0.1", "http" })
+        {
+            Assert.DoesNotContain(secret, body, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}
