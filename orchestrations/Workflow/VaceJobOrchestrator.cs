@@ -66,6 +66,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// <summary>The delay before the next poll: from the initial interval, doubling up to the steady one.</summary>
     internal static TimeSpan NextPollDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.PollInterval);
 
+    /// <summary>
+    /// When the next poll is due: <paramref name="delay"/> after the previous one was due, not after it returned, so
+    /// polls keep to a grid counted from the submission and the time a poll takes is not added to every interval;
+    /// a poll that returned past its successor's time is followed at once.
+    /// </summary>
+    internal static DateTime NextPollAt(DateTime previousDue, TimeSpan delay, DateTime now) =>
+        previousDue + delay > now ? previousDue + delay : now;
+
     /// <summary>The delay before the next poll after one that could not reach the service: doubling up to 5 min.</summary>
     internal static TimeSpan NextOutageDelay(TimeSpan previous) => Min(previous * 2, OutagePollCap);
 
@@ -418,9 +426,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             string taskId, TimeSpan delay, DateTime until)
         {
             PollTaskActivity.Result? task = null;
+            var due = context.CurrentUtcDateTime;
             for (var polls = 1; ; polls++)
             {
-                var fireAt = Min(context.CurrentUtcDateTime + delay, until);
+                due = NextPollAt(due, delay, context.CurrentUtcDateTime);
+                var fireAt = Min(due, until);
                 if (_reported is not null)
                 {
                     // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.

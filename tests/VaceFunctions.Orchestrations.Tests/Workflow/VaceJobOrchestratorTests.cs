@@ -54,6 +54,23 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public void NextPollAt_KeepsToTheGridFromTheSubmission_AndPollsAtOnceWhenAPollRanPastItsSuccessor()
+    {
+        var submitted = new DateTime(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
+        var interval = TimeSpan.FromSeconds(5);
+
+        // Each poll took 0.3 s: the next is still due 5 s after the previous was due, not 5.3 s.
+        var first = VaceJobOrchestrator.NextPollAt(submitted, interval, submitted);
+        var second = VaceJobOrchestrator.NextPollAt(first, interval, first + TimeSpan.FromSeconds(0.3));
+        var third = VaceJobOrchestrator.NextPollAt(second, interval, second + TimeSpan.FromSeconds(0.3));
+        Assert.Equal([submitted.AddSeconds(5), submitted.AddSeconds(10), submitted.AddSeconds(15)], [first, second, third]);
+
+        // A poll that returned 7 s after it was due: the next one at once, then the grid again from there.
+        var late = third + TimeSpan.FromSeconds(7);
+        Assert.Equal(late, VaceJobOrchestrator.NextPollAt(third, interval, late));
+    }
+
+    [Fact]
     public async Task Run_PollTimers_StartShortThenSettleOnTheInterval()
     {
         var defaults = Request("video_edit");
@@ -65,7 +82,7 @@ public class VaceJobOrchestratorTests
             () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded));
 
         Assert.True((await workflow.RunAsync(job)).Succeeded);
-        AssertWaitedAtLeast([50, 100, 150, 150, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
+        AssertPolledOnTheGrid([50, 100, 150, 150, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
     }
 
     [Fact]
@@ -530,7 +547,7 @@ public class VaceJobOrchestratorTests
         var result = await workflow.RunAsync(job);
 
         Assert.True(result.Succeeded, result.ErrorMessage);
-        AssertWaitedAtLeast([50, 100, 200, 400, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
+        AssertPolledOnTheGrid([50, 100, 200, 400, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
         Assert.Contains(workflow.Statuses, s => s is { Outage: "RequestTimeOut: no answer", OutageSince: not null, Phase: VaceJobPhase.Generating });
         Assert.Null(workflow.FinalStatus!.Outage);
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
@@ -726,6 +743,16 @@ public class VaceJobOrchestratorTests
     /// Each call came at least its wait (ms) after the one before: a timer is set once a call has returned, and the
     /// engine never fires one early (a millisecond of rounding aside).
     /// </summary>
+    /// <summary>Each poll came no sooner than the sum of the delays before it, counted from the submission.</summary>
+    private static void AssertPolledOnTheGrid(double[] delays, IEnumerable<ActivityCall> calls)
+    {
+        var at = calls.Select(c => c.At).ToArray();
+        Assert.Equal(delays.Length + 1, at.Length);
+        var since = at.Skip(1).Select(a => (a - at[0]).TotalMilliseconds).ToArray();
+        var due = delays.Select((_, k) => delays.Take(k + 1).Sum()).ToArray();
+        Assert.All(due.Zip(since), d => Assert.True(d.Second >= d.First - 2, $"Polled at {string.Join(", ", since.Select(g => $"{g:F0}"))} ms after the submission; expected at least {string.Join(", ", due)}."));
+    }
+
     private static void AssertWaitedAtLeast(double[] waits, IEnumerable<ActivityCall> calls)
     {
         var at = calls.Select(c => c.At).ToArray();
