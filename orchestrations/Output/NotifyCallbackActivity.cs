@@ -11,7 +11,8 @@ namespace VaceFunctions.Orchestrations.Output;
 /// checked on the resolved address of every connection; no redirects followed, no exception for the host's own
 /// origins). When <c>Vace:CallbackSecret</c> is set, <c>X-Vace-Signature: t=UNIXSECONDS,v1=HEX</c> signs the time of
 /// this attempt and the body (<see cref="CallbackSignature"/>), so the receiver can verify the sender and refuse
-/// replays. A non-2xx answer throws, for the orchestrator's retry policy.
+/// replays. A refused address or a 4xx answer that says the receiver refuses the request throws
+/// <see cref="CallbackRefusedException"/>, which is not retried; other failures throw, for the orchestrator's retry policy.
 /// </summary>
 [DurableTask(Name)]
 public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options, TimeProvider time)
@@ -41,7 +42,22 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
             request.Headers.Add(CallbackSignature.HeaderName, CallbackSignature.Create(secret, time.GetUtcNow(), input.BodyJson));
         }
 
-        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
+        {
+            throw new CallbackRefusedException($"The callback URL was not called: {ex.Message}", null, ex);
+        }
+
+        using var response = sent;
+        if (CallbackRefusedException.IsRefusal(response.StatusCode))
+        {
+            throw new CallbackRefusedException($"The callback receiver answered HTTP {(int)response.StatusCode} ({response.ReasonPhrase}).", response.StatusCode);
+        }
+
         response.EnsureSuccessStatusCode();
         return (int)response.StatusCode;
     }

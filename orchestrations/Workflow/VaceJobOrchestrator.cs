@@ -34,8 +34,10 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// </summary>
     internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1))
     {
-        // Another job's blob under this job's name stays another's: trying again cannot help.
-        HandleFailure = failure => failure.ErrorType != typeof(OutputConflictException).FullName,
+        // Another job's blob under this job's name stays another's, and a callback receiver that refused the request
+        // refuses it again: trying again cannot help.
+        HandleFailure = failure => failure.ErrorType != typeof(OutputConflictException).FullName
+            && failure.ErrorType != typeof(CallbackRefusedException).FullName,
     };
 
     /// <summary>

@@ -75,7 +75,7 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
         // The sender's clock is ten minutes behind the receiver's: its signature is stale on arrival.
         using var services = Services(allowLoopback: true, new ManualClock(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10)));
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(
+        var error = await Assert.ThrowsAsync<CallbackRefusedException>(
             () => Activity(services).RunAsync(new NotifyCallbackActivity.Request(HookUrl, "job-1", Body), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
@@ -87,12 +87,22 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
     {
         using var services = Services(allowLoopback: false, TimeProvider.System);
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(
+        var error = await Assert.ThrowsAsync<CallbackRefusedException>(
             () => Activity(services).RunAsync(new NotifyCallbackActivity.Request(HookUrl, "job-1", Body), CancellationToken.None));
 
         Assert.Contains("Refusing to connect", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, _hits);
     }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, true)]
+    [InlineData(HttpStatusCode.NotFound, true)]
+    [InlineData(HttpStatusCode.RequestTimeout, false)]
+    [InlineData(HttpStatusCode.TooManyRequests, false)]
+    [InlineData(HttpStatusCode.InternalServerError, false)]
+    [InlineData(HttpStatusCode.BadGateway, false)]
+    public void IsRefusal_OnlyFor4xxThatNoRetryChanges(HttpStatusCode status, bool refusal) =>
+        Assert.Equal(refusal, CallbackRefusedException.IsRefusal(status));
 
     private static NotifyCallbackActivity Activity(ServiceProvider services) => ActivatorUtilities.CreateInstance<NotifyCallbackActivity>(services);
 

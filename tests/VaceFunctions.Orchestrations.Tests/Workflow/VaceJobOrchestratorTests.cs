@@ -662,6 +662,19 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_CallbackRefused_IsNotRetried_AndTheJobStillSucceedsWithAWarning()
+    {
+        var job = Fast(Request("video_extension", callback: "https://example.com/hook"));
+        await using var workflow = Happy().On(NotifyCallbackActivity.Name, () => throw new CallbackRefusedException("The callback receiver answered HTTP 404 (Not Found).", System.Net.HttpStatusCode.NotFound));
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded);
+        Assert.Contains(result.Warnings, w => w.Code == "callback_failed" && w.Message.Contains("404", StringComparison.Ordinal));
+        Assert.Equal(1, workflow.CallCount(NotifyCallbackActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_StorageTroubleForGood_FailsWithStepFailedNotAnException()
     {
         var job = Fast(Request("video_edit"));
