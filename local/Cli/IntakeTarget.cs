@@ -57,18 +57,31 @@ internal sealed class IntakeTarget
     }
 
     /// <summary>The validation options of the host's intake for <paramref name="source"/>.</summary>
-    public JobValidationOptions ValidationOptions(IntakeSource source)
+    public JobValidationOptions ValidationOptions(IntakeSource source) => ValidationOptions(_configuration, source);
+
+    /// <summary>
+    /// The validation options of the intake of a host with this <paramref name="configuration"/> (the region of its
+    /// endpoint, its output containers, its callback rules) for <paramref name="source"/>.
+    /// </summary>
+    public static JobValidationOptions ValidationOptions(IConfiguration configuration, IntakeSource source)
     {
-        var dashScope = Bind<DashScopeOptions>(DashScopeOptions.SectionName);
-        if (DevelopmentServices.StartsSimulator(_configuration))
+        var dashScope = Bind<DashScopeOptions>(configuration, DashScopeOptions.SectionName);
+        if (DevelopmentServices.StartsSimulator(configuration))
         {
             // The host's simulator listens on loopback, an endpoint of no region: it runs either region's model.
             dashScope.BaseUrl = new Uri("http://127.0.0.1/");
         }
 
-        return JobIntake.ValidationOptions(source, Bind<WorkflowOptions>(WorkflowOptions.SectionName), dashScope, Inbox);
+        return JobIntake.ValidationOptions(
+            source,
+            Bind<WorkflowOptions>(configuration, WorkflowOptions.SectionName),
+            dashScope,
+            Bind<InboxOptions>(configuration, InboxOptions.SectionName));
     }
 
     private T Bind<T>(string section)
-        where T : new() => _configuration.GetSection(section).Get<T>() ?? new T();
+        where T : new() => Bind<T>(_configuration, section);
+
+    private static T Bind<T>(IConfiguration configuration, string section)
+        where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using VaceFunctions.Local.Hosting;
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Jobs;
 
 namespace VaceFunctions.Local.Cli;
@@ -45,10 +47,12 @@ public static partial class ValidateCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var options = new JobValidationOptions
+            // The output containers and callback rules of the host this configuration (environment, local.settings.json) runs.
+            var source = parseResult.GetValue(blobPipeline) ? IntakeSource.Blob : IntakeSource.Queue;
+            var options = IntakeTarget.ValidationOptions(VaceLocalHost.ReadConfiguration([]), source) with
             {
                 Region = ParseRegion(parseResult.GetValue(region)!),
-                AllowRelativeMediaNames = parseResult.GetValue(blobPipeline),
+                Model = null,
             };
             var outcomes = new List<FileOutcome>();
             foreach (var file in parseResult.GetValue(files)!)

@@ -101,6 +101,19 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(0, (await VaceProcess.RunAsync("validate", "--blob-pipeline", file)).ExitCode);
     }
 
+    [Fact]
+    public async Task Validate_OutputContainer_IsCheckedAgainstTheConfiguredAllowList()
+    {
+        var file = TempJob(document => document["output"] = new JsonObject { ["container"] = "campaign-videos" });
+
+        var refused = await VaceProcess.RunAsync(["validate", file], environment: new Dictionary<string, string?>());
+        var allowed = await VaceProcess.RunAsync(["validate", file], environment: new Dictionary<string, string?> { ["Vace__AllowedOutputContainers"] = "campaign-videos" });
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("campaign-videos", refused.Output, StringComparison.Ordinal);
+        Assert.Equal(0, allowed.ExitCode);
+    }
+
     private static string Sample(string name) => $"samples/{name}.json";
 
     public void Dispose() => _temp.Delete(recursive: true);
