@@ -102,28 +102,14 @@ public sealed record VaceJobRequest
     public static IReadOnlyList<MediaReference> MediaOf(VaceJobInput input, IReadOnlyList<string>? owned = null)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var media = new List<MediaReference>();
-        void Add(string field, string? url, MediaKind kind)
-        {
-            if (url is not null)
-            {
-                media.Add(new MediaReference($"{JobFields.Input}.{field}", url, kind, owned?.Contains(url) == true));
-            }
-        }
-
-        var images = input.RefImagesUrl ?? [];
-        for (var i = 0; i < Math.Min(images.Count, 3); i++)
-        {
-            Add($"{JobFields.RefImagesUrl}[{i}]", images[i], MediaKind.Image);
-        }
-
-        Add(JobFields.VideoUrl, input.VideoUrl, MediaKind.Video);
-        Add(JobFields.MaskImageUrl, input.MaskImageUrl, MediaKind.Image);
-        Add(JobFields.MaskVideoUrl, input.MaskVideoUrl, MediaKind.Video);
-        Add(JobFields.FirstClipUrl, input.FirstClipUrl, MediaKind.Clip);
-        Add(JobFields.LastClipUrl, input.LastClipUrl, MediaKind.Clip);
-        Add(JobFields.FirstFrameUrl, input.FirstFrameUrl, MediaKind.Image);
-        Add(JobFields.LastFrameUrl, input.LastFrameUrl, MediaKind.Image);
-        return media;
+        return [.. input.Media().Select(m => new MediaReference(m.Path, m.Value, KindOf(m.Path), owned?.Contains(m.Value) == true))];
     }
+
+    /// <summary>What the media field at <paramref name="path"/> (<c>input.video_url</c>, <c>input.ref_images_url[0]</c>) must point at.</summary>
+    private static MediaKind KindOf(string path) => path[(JobFields.Input.Length + 1)..].Split('[')[0] switch
+    {
+        JobFields.VideoUrl or JobFields.MaskVideoUrl => MediaKind.Video,
+        JobFields.FirstClipUrl or JobFields.LastClipUrl => MediaKind.Clip,
+        _ => MediaKind.Image,
+    };
 }
