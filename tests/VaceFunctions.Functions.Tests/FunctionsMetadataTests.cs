@@ -12,6 +12,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("SubmitJob", "post", "jobs")]
     [InlineData("ListJobs", "get", "jobs")]
     [InlineData("GetJob", "get", "jobs/{id}")]
+    [InlineData("GetJobManifest", "get", "jobs/{id}/manifest")]
     [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
     [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
     [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
