@@ -58,7 +58,7 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 7 + 2, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 8 + 2, Functions.Count);
     }
 
     [Fact]
