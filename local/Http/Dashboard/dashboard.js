@@ -88,7 +88,7 @@ function badge(outcome) {
   return element('span', outcome, { class: 'outcome ' + String(outcome).toLowerCase() });
 }
 
-/** Runs draw() now and every PollMilliseconds while the page it belongs to is shown and draw() returns true. */
+/** Runs draw() now and every PollMilliseconds while the page it belongs to is shown, draw() returns true and the API admits the caller. */
 function poll(draw) {
   const mine = generation;
   const tick = async () => {
@@ -102,7 +102,9 @@ function poll(draw) {
         showProblem('');
       }
     } catch (error) {
-      if (!(error instanceof KeyNeeded) && mine === generation) {
+      // Refused: asking again every 2 s would only fill the host's log; a key given restarts the page's polling.
+      again = !(error instanceof KeyNeeded);
+      if (again && mine === generation) {
         showProblem('The host could not be reached: ' + error.message);
       }
     }
