@@ -29,7 +29,14 @@ public sealed class JobsHttpApi(IServiceProvider services)
     [Function("GetJob")]
     public async Task<IActionResult> GetJob(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
-        Respond(await JobsApi.GetAsync(id, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<IOptions<WorkflowOptions>>(),
+        Respond(await JobsApi.GetAsync(id, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<BlobReadUrls>(),
+            services.GetRequiredService<IOptions<WorkflowOptions>>(), services.GetRequiredService<IOptions<HttpApiOptions>>(), services.GetRequiredService<TimeProvider>(),
+            request.HttpContext.RequestAborted));
+
+    [Function("GetJobManifest")]
+    public async Task<IActionResult> GetJobManifest(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id}/manifest")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        Respond(await JobsApi.GetManifestAsync(id, client, services.GetRequiredService<BlobServiceClient>(), services.GetRequiredService<IOptions<WorkflowOptions>>(),
             request.HttpContext.RequestAborted));
 
     [Function("ListJobs")]
@@ -40,7 +47,7 @@ public sealed class JobsHttpApi(IServiceProvider services)
         var query = request.Query;
         int? top = int.TryParse(query["top"], out var parsed) ? parsed : null;
         return Respond(await JobsApi.ListAsync(
-            request.HttpContext.Response, client, query["status"], query["runtimeStatus"], top, query["continuationToken"], request.HttpContext.RequestAborted));
+            request.HttpContext.Response, client, query["status"], query["runtimeStatus"], query["function"], top, query["continuationToken"], request.HttpContext.RequestAborted));
     }
 
     [Function("CancelJob")]

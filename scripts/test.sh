@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the solution on a fresh machine: set-up first (Azurite from npm), then
+# Runs every test of the solution on a fresh machine: set-up first (Azurite from npm, Chromium from apt), then
 # `dotnet test`, then one summary line.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
 set -euo pipefail
@@ -13,6 +13,16 @@ bash "$root/scripts/bicep.sh"
 if [ ! -x "$root/node_modules/.bin/azurite" ]; then
   command -v npm >/dev/null || { echo "test: npm is needed to install Azurite (apt-get install nodejs npm)" >&2; exit 1; }
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Chromium for the dashboard's browser tests: Playwright drives the Debian package and downloads no browser of its
+# own. Skipped when a chromium is installed, or PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH names another Chromium-based browser.
+if [ ! -x "${PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH:-/usr/bin/chromium}" ]; then
+  command -v apt-get >/dev/null || { echo "test: install chromium for the dashboard tests, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH" >&2; exit 1; }
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
 fi
 
 results="$root/TestResults"

@@ -8,7 +8,7 @@ namespace VaceFunctions.Local.Hosting;
 
 /// <summary>
 /// The embedded host: Microsoft's Durable Task engine with the VACE workflow, the queue listener and the HTTP API (with its
-/// OpenAPI document at <c>/openapi/v1.json</c>), in one ASP.NET Core application. Configuration: local.settings.json <c>Values</c> (read again when the file changes), then environment variables,
+/// OpenAPI document at <c>/openapi/v1.json</c> and the jobs dashboard at <c>/</c>), in one ASP.NET Core application. Configuration: local.settings.json <c>Values</c> (read again when the file changes), then environment variables,
 /// then the command line, then the overrides given to <see cref="Build"/>.
 /// </summary>
 public static class VaceLocalHost
@@ -40,6 +40,7 @@ public static class VaceLocalHost
         app.MapOpenApi();
         app.MapJobsHttpApi();
         app.MapHealthEndpoints();
+        app.MapJobsDashboard();
         return app;
     }
 

@@ -18,6 +18,18 @@ public sealed record JobStatusView(
     VaceJobResult? Result,
     string? Error)
 {
+    /// <summary>The job's <see cref="JobOutcome"/>, as the list shows it (a rejected document: Failed).</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>The job's VACE function (<c>input.function</c>); null for a rejected document.</summary>
+    public string? Function { get; init; }
+
+    /// <summary>
+    /// A read SAS URL of the job's verified output video, minted fresh by each query and never stored (the result keeps
+    /// the plain blob URL): what a browser plays the video from, straight from the owned storage.
+    /// </summary>
+    public string? OutputUrl { get; init; }
+
     /// <summary>The runtime status of a document that intake rejected: it never became an instance.</summary>
     public const string RejectedStatus = "Rejected";
 
@@ -35,6 +47,7 @@ public sealed record JobStatusView(
         return new JobStatusView(record.JobId, RejectedStatus, record.ReceivedAt, record.ReceivedAt, null,
             VaceJobResult.Failure(record.JobId, record.ErrorCode, message), $"{record.ErrorCode}: {message}")
         {
+            Outcome = nameof(JobOutcome.Failed),
             Errors = record.Errors,
             Warnings = record.Warnings,
         };
@@ -53,8 +66,16 @@ public sealed record JobStatusView(
             _ => result is { Succeeded: false } ? $"{result.ErrorCode}: {result.ErrorMessage}" : null,
         };
         return new JobStatusView(instance.InstanceId, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime, instance.LastUpdatedAt.UtcDateTime,
-            progress, result, error);
+            progress, result, error)
+        {
+            Outcome = JobOutcomes.Of(instance, progress, result).ToString(),
+            Function = RequestOf(instance)?.Function,
+        };
     }
+
+    /// <summary>The job's orchestration input, if the instance was read with it.</summary>
+    public static VaceJobRequest? RequestOf(OrchestrationMetadata instance) =>
+        instance?.SerializedInput is null ? null : instance.ReadInputAs<VaceJobRequest>();
 
     /// <summary>The job's progress (its custom status), if it showed any.</summary>
     public static VaceJobStatus? ProgressOf(OrchestrationMetadata instance) =>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,6 +13,7 @@ using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Http;
@@ -57,11 +60,14 @@ public static class JobsApi
             : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer)."));
         jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
         jobs.MapGet("/{id}", GetAsync).WithSummary(
-            "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown.");
+            "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown; "
+            + "once it succeeded, outputUrl is a read SAS URL of the owned video, minted by the query.");
+        jobs.MapGet("/{id}/manifest", GetManifestAsync).WithSummary(
+            "The job's manifest (result.json: request, result, warnings, phase timings) or a rejected document's record; 404 until it is written.");
         jobs.MapGet("", ListAsync).WithSummary(
             "A page of jobs, newest first, each with its outcome: one page of the engine's query (top, default 100), optionally by outcome "
-            + "(status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut) and runtime status (runtimeStatus: Pending, Running, Completed, Failed, Terminated); "
-            + "filtered by outcome a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
+            + "(status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut), function (function: video_edit, …) and runtime status "
+            + "(runtimeStatus: Pending, Running, Completed, Failed, Terminated); filtered by outcome or function a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
         jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary(
             "Ask a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); 202 when asked.");
 
@@ -104,11 +110,19 @@ public static class JobsApi
         });
     }
 
+    /// <summary>
+    /// A job's status. Once the job succeeded, <see cref="JobStatusView.OutputUrl"/> is a read SAS URL of its video,
+    /// valid for <see cref="HttpApiOptions.OutputUrlLifetime"/>, minted by this query as the DashScope face's video_url is.
+    /// </summary>
     public static async Task<IResult> GetAsync(
-        string id, DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, CancellationToken cancellationToken)
+        string id, DurableTaskClient client, BlobServiceClient blobs, BlobReadUrls urls, IOptions<WorkflowOptions> workflow, IOptions<HttpApiOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(urls);
         ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         if (await ReadAsync(client, id, cancellationToken) is not { } instance)
         {
             // A document rejected at intake never became an instance: its rejection record is its status.
@@ -119,7 +133,47 @@ public static class JobsApi
 
         // A job has ended once it has a result: also while it follows a billed task it could not cancel.
         var view = JobStatusView.From(instance);
+        if (view.Result is { Succeeded: true, Container: { } container, Blob: { } blob })
+        {
+            var url = await urls.ReadUrlAsync(blobs.GetBlobContainerClient(container).GetBlobClient(blob), time.GetUtcNow() + options.Value.OutputUrlLifetime, cancellationToken);
+            view = view with { OutputUrl = url.ToString() };
+        }
+
         return view.Result is not null || instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The job's manifest as it was written (<c>result.json</c> beside the video, or wherever the job's output put it),
+    /// or — for a document rejected at intake — its rejection record; 404 while there is none. Only a blob marked as
+    /// this job's own record (<see cref="OwnedBlobs"/>) is served.
+    /// </summary>
+    public static async Task<IResult> GetManifestAsync(
+        string id, DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(workflow);
+        if (!JobId.IsValid(id))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No job '{Quote(id)}'.");
+        }
+
+        var request = await ReadAsync(client, id, cancellationToken) is { } instance ? JobStatusView.RequestOf(instance) : null;
+        var (container, name, kind) = request is null
+            ? (workflow.Value.OutputContainer, $"{id}/{StorageNames.ManifestName}", OwnedBlobs.RejectionKind)
+            : (request.OutputContainer, request.ManifestBlob, OwnedBlobs.ManifestKind);
+        var none = Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"Job '{Quote(id)}' has no manifest yet.");
+        BlobDownloadResult record;
+        try
+        {
+            record = (await blobs.GetBlobContainerClient(container).GetBlobClient(name)
+                .DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(0, MaxManifestBytes) }, cancellationToken)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == StatusCodes.Status404NotFound)
+        {
+            return none;
+        }
+
+        return OwnedBlobs.BelongsTo(record.Details.Metadata, id, kind) ? Results.Bytes(record.Content.ToMemory(), "application/json") : none;
     }
 
     /// <summary>
@@ -127,12 +181,18 @@ public static class JobsApi
     /// outcome (<paramref name="status"/>) is not a field the engine can query: the query asks for the runtime
     /// statuses that can hold it (<see cref="JobOutcomes.RuntimeStatuses"/>) and the page is filtered by the outcome of
     /// each of its jobs, so a page may hold fewer than <paramref name="top"/> jobs, even none, and still have a next one.
-    /// The instances table is never scanned whole for a listing.
+    /// The instances table is never scanned whole for a listing. A <paramref name="function"/> filters each page the same way.
     /// </summary>
     public static async Task<IResult> ListAsync(
-        HttpResponse response, DurableTaskClient client, string? status, string? runtimeStatus, int? top, string? continuationToken, CancellationToken cancellationToken)
+        HttpResponse response, DurableTaskClient client, string? status, string? runtimeStatus, string? function, int? top, string? continuationToken,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
+        if (!string.IsNullOrEmpty(function) && !VaceFunctionNames.All.Contains(function))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"Unknown function; use one of {string.Join(", ", VaceFunctionNames.All)}.");
+        }
+
         JobOutcome? outcome = null;
         IEnumerable<OrchestrationRuntimeStatus>? statuses = null;
         if (!string.IsNullOrEmpty(status))
@@ -174,13 +234,14 @@ public static class JobsApi
             }
 
             return Results.Ok(page.Values
-                .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j)))
-                .Where(j => outcome is null || j.Outcome == outcome)
+                .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j), JobStatusView.RequestOf(j)?.Function))
+                .Where(j => (outcome is null || j.Outcome == outcome) && (string.IsNullOrEmpty(function) || j.Function == function))
                 .OrderByDescending(j => j.Instance.CreatedAt)
                 .Select(j => new
                 {
                     id = j.Instance.InstanceId,
                     outcome = j.Outcome.ToString(),
+                    function = j.Function,
                     runtimeStatus = j.Instance.RuntimeStatus.ToString(),
                     createdAt = j.Instance.CreatedAt.UtcDateTime,
                     lastUpdatedAt = j.Instance.LastUpdatedAt.UtcDateTime,
@@ -356,6 +417,9 @@ public static class JobsApi
         return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.UnsupportedOperation,
             "Failed to cancel the task, please confirm if the task is in PENDING status.");
     }
+
+    /// <summary>More than any manifest needs (its request is a document of at most 256 KB): the read stops there, whatever the blob holds.</summary>
+    private const int MaxManifestBytes = 4 * 1024 * 1024;
 
     /// <summary>The body, or null when it is larger than a job document may be.</summary>
     private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>

@@ -626,10 +626,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
         }
 
+        /// <summary>Shows <paramref name="status"/> with the timeline so far: the phases that ended and when the current one began.</summary>
         private void Show(VaceJobStatus status)
         {
-            _status = status;
-            context.SetCustomStatus(status);
+            _status = status with { Phases = new Dictionary<string, PhaseTiming>(_phases), PhaseStartedAt = _phase is null ? null : _phaseStarted };
+            context.SetCustomStatus(_status);
         }
 
         private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;

@@ -1,9 +1,20 @@
+using VaceFunctions.Orchestrations.Output;
+
 namespace VaceFunctions.Orchestrations.Workflow;
 
 /// <summary>The custom status of a running job: what a person watching it wants to know.</summary>
 public sealed record VaceJobStatus
 {
     public VaceJobPhase Phase { get; init; }
+
+    /// <summary>When the current phase began (from the orchestration's clock); null once the job has ended.</summary>
+    public DateTime? PhaseStartedAt { get; init; }
+
+    /// <summary>
+    /// The phases that ended, each with its start and end: the job's timeline. One entry per phase name, so it stays
+    /// small whatever the job does (a phase run twice keeps its last timing, as the manifest does).
+    /// </summary>
+    public IReadOnlyDictionary<string, PhaseTiming> Phases { get; init; } = new Dictionary<string, PhaseTiming>();
 
     public string? TaskId { get; init; }
 

@@ -12,6 +12,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("SubmitJob", "post", "jobs")]
     [InlineData("ListJobs", "get", "jobs")]
     [InlineData("GetJob", "get", "jobs/{id}")]
+    [InlineData("GetJobManifest", "get", "jobs/{id}/manifest")]
     [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
     [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
     [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
@@ -61,7 +62,7 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 7 + 4 + 2 + 1, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1, Functions.Count);
     }
 
     [Fact]

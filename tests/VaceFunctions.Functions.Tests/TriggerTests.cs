@@ -161,9 +161,13 @@ public sealed class TriggerTests : IAsyncLifetime
         await CompletionAsync("fn-http-1");
         var (status, view) = await SendAsync(context => api.GetJob(context.Request, "fn-http-1", _host.Client));
         var (missing, _) = await SendAsync(context => api.GetJob(context.Request, "fn-http-none", _host.Client));
+        var (manifestStatus, manifest) = await SendAsync(context => api.GetJobManifest(context.Request, "fn-http-1", _host.Client));
 
         Assert.Equal((202, "fn-http-1", true), (submitted, accepted!["id"]!.GetValue<string>(), accepted["created"]!.GetValue<bool>()));
         Assert.Equal((200, "Completed", true), (status, view!["runtimeStatus"]!.GetValue<string>(), view["result"]!["succeeded"]!.GetValue<bool>()));
+        Assert.Equal(("Succeeded", "video_outpainting"), (view["outcome"]!.GetValue<string>(), view["function"]!.GetValue<string>()));
+        Assert.Contains("sig=", view["outputUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal((200, "fn-http-1", true), (manifestStatus, manifest!["jobId"]!.GetValue<string>(), manifest["result"]!["succeeded"]!.GetValue<bool>()));
         Assert.Equal(404, missing);
     }
 

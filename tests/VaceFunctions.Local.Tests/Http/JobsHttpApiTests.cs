@@ -1,7 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.Admission;
@@ -192,6 +195,69 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     }
 
     [Fact]
+    public async Task GetJob_Succeeded_ShowsOutcomeFunctionTimeline_AndAFreshReadUrlOfTheOwnedVideo()
+    {
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-view").ToJsonString());
+        var done = await WaitDoneAsync("http-view");
+
+        Assert.Equal(("Succeeded", "video_outpainting"), (done["outcome"]!.GetValue<string>(), done["function"]!.GetValue<string>()));
+        Assert.Equal(
+            ["Probing", "WaitingForSlot", "Submitting", "Generating", "Copying", "WritingManifest"],
+            done["progress"]!["phases"]!.AsObject().Select(p => p.Key));
+        var outputUrl = new Uri(done["outputUrl"]!.GetValue<string>());
+        var blobs = host.Host.Services.GetRequiredService<BlobServiceClient>();
+        Assert.Equal(blobs.Uri.Authority, outputUrl.Authority);
+        using var storage = new HttpClient();
+        Assert.Equal(SampleSha256, Convert.ToHexStringLower(SHA256.HashData(await storage.GetByteArrayAsync(outputUrl))));
+        var unsigned = await storage.GetAsync(new UriBuilder(outputUrl) { Query = "" }.Uri);
+        Assert.False(unsigned.IsSuccessStatusCode, "the owned output is readable only through the signed URL");
+    }
+
+    [Fact]
+    public async Task GetManifest_OfAJob_IsItsResultJson_OfARejectedDocument_ItsRecord_AndOfAnUnknownOne_404()
+    {
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-manifest").ToJsonString());
+        await WaitDoneAsync("http-manifest");
+        var queue = host.Host.Services.GetRequiredService<QueueServiceClient>()
+            .GetQueueClient(host.Host.Services.GetRequiredService<IConfiguration>()["Vace:Queue:Name"]);
+        var invalid = host.Sample("video_edit", "http-manifest-rejected");
+        ((JsonObject)invalid["input"]!).Remove("video_url");
+        await queue.SendMessageAsync(invalid.ToJsonString());
+        await WaitDoneAsync("http-manifest-rejected");
+
+        var manifest = await host.SendAsync(HttpMethod.Get, "api/jobs/http-manifest/manifest");
+        var record = await host.SendAsync(HttpMethod.Get, "api/jobs/http-manifest-rejected/manifest");
+
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Equal("application/json", manifest.Content.Headers.ContentType!.MediaType);
+        var written = JsonNode.Parse(await manifest.Content.ReadAsStringAsync())!;
+        Assert.Equal(("http-manifest", true), (written["jobId"]!.GetValue<string>(), written["result"]!["succeeded"]!.GetValue<bool>()));
+        Assert.NotNull(written["phases"]!["Generating"]);
+        Assert.Equal(HttpStatusCode.OK, record.StatusCode);
+        Assert.Contains("input.video_url", await record.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/never-submitted/manifest")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Get, "api/jobs/http-manifest/manifest", key: null, header: HttpHostFixture.Proxied)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListJobs_ByFunction_ListsOnlyThatFunctionsJobs_EachWithItsFunction()
+    {
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-fn-outpainting").ToJsonString());
+        await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("image_reference", "http-fn-reference").ToJsonString());
+        await WaitDoneAsync("http-fn-outpainting");
+        await WaitDoneAsync("http-fn-reference");
+
+        var outpainting = await ListAllAsync("function=video_outpainting");
+        var reference = await ListAllAsync("function=image_reference&status=Succeeded");
+
+        Assert.Contains(outpainting, j => j["id"]!.GetValue<string>() == "http-fn-outpainting");
+        Assert.All(outpainting, j => Assert.Equal("video_outpainting", j["function"]!.GetValue<string>()));
+        Assert.Contains(reference, j => j["id"]!.GetValue<string>() == "http-fn-reference");
+        Assert.All(reference, j => Assert.Equal(("image_reference", "Succeeded"), (j["function"]!.GetValue<string>(), j["outcome"]!.GetValue<string>())));
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.SendAsync(HttpMethod.Get, "api/jobs?function=video_magic")).StatusCode);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_IsServed()
     {
         var document = JsonNode.Parse(await host.Http.GetStringAsync("openapi/v1.json"))!;
@@ -283,8 +349,8 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-outcome-ok").ToJsonString());
         await WaitDoneAsync("http-outcome-ok");
 
-        var failed = await ListAllAsync("Failed");
-        var succeeded = await ListAllAsync("Succeeded");
+        var failed = await ListAllAsync("status=Failed");
+        var succeeded = await ListAllAsync("status=Succeeded");
 
         // The failed job's orchestration completed: by runtime status it is Completed, by outcome Failed.
         Assert.Contains(failed, j => j["id"]!.GetValue<string>() == "http-outcome-failed" && j["runtimeStatus"]!.GetValue<string>() == "Completed");
@@ -405,14 +471,14 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         }
     }
 
-    /// <summary>Every job listed with this outcome, page by page.</summary>
-    private async Task<List<JsonNode>> ListAllAsync(string outcome)
+    /// <summary>Every job the list shows with this filter (<c>status=Failed</c>, <c>function=video_edit</c>), page by page.</summary>
+    private async Task<List<JsonNode>> ListAllAsync(string filter)
     {
         var listed = new List<JsonNode>();
         string? token = null;
         do
         {
-            var response = await host.SendAsync(HttpMethod.Get, $"api/jobs?status={outcome}&top=5" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
+            var response = await host.SendAsync(HttpMethod.Get, $"api/jobs?{filter}&top=5" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token)));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             listed.AddRange(JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Select(j => j!));
             token = response.Headers.TryGetValues("X-Continuation-Token", out var values) ? values.Single() : null;

@@ -71,6 +71,24 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_Status_CarriesTheTimeline_PhasesThatEndedAndWhenTheCurrentOneBegan()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy();
+
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+
+        var polling = workflow.Calls.First(c => c.Name == PollTaskActivity.Name).Status!;
+        Assert.Equal(["Probing", "WaitingForSlot", "Submitting"], polling.Phases.Keys);
+        Assert.Equal(polling.Phases["Submitting"].Ended, polling.PhaseStartedAt);
+        Assert.All(polling.Phases.Values, p => Assert.True(p.Started <= p.Ended));
+        var final = workflow.FinalStatus!;
+        Assert.Null(final.PhaseStartedAt);
+        Assert.Equal(["Probing", "WaitingForSlot", "Submitting", "Generating", "Copying", "WritingManifest"], final.Phases.Keys);
+        Assert.Equal(ManifestOf(workflow).Phases["Generating"], final.Phases["Generating"]);
+    }
+
+    [Fact]
     public async Task Run_PollTimers_StartShortThenSettleOnTheInterval()
     {
         var defaults = Request("video_edit");

@@ -66,7 +66,7 @@ public class WorkflowJsonTests
         var resume = copy.Resume!;
         Assert.Equal((request.Resume.TaskId, request.Resume.Deadline, request.Resume.NextPollDelay, request.Resume.PhaseStarted),
             (resume.TaskId, resume.Deadline, resume.NextPollDelay, resume.PhaseStarted));
-        Assert.Equal(request.Resume.Status with { Warnings = resume.Status.Warnings }, resume.Status);
+        Assert.Equal(request.Resume.Status with { Warnings = resume.Status.Warnings, Phases = resume.Status.Phases }, resume.Status);
         Assert.Equal(request.Resume.Phases, resume.Phases);
         Assert.Equal(request.Resume.Reported! with { Warnings = resume.Reported!.Warnings }, resume.Reported);
     }
@@ -96,6 +96,8 @@ public class WorkflowJsonTests
         var status = new VaceJobStatus
         {
             Phase = VaceJobPhase.Generating,
+            PhaseStartedAt = At.AddSeconds(2),
+            Phases = new Dictionary<string, PhaseTiming> { [nameof(VaceJobPhase.Submitting)] = new(At.AddSeconds(1), At.AddSeconds(2)) },
             TaskId = "task-1",
             TaskStatus = "RUNNING",
             PollCount = 3,
@@ -111,8 +113,9 @@ public class WorkflowJsonTests
         var copy = RoundTrip(status);
 
         Assert.Equal(status.Outcome with { Warnings = copy.Outcome!.Warnings }, copy.Outcome);
-        Assert.Equal(status with { Warnings = copy.Warnings, Outcome = copy.Outcome }, copy);
+        Assert.Equal(status with { Warnings = copy.Warnings, Outcome = copy.Outcome, Phases = copy.Phases }, copy);
         Assert.Equal(status.Warnings, copy.Warnings);
+        Assert.Equal(status.Phases, copy.Phases);
         Assert.Contains("\"phase\":\"Generating\"", WorkflowJson.DataConverter.Serialize(status), StringComparison.Ordinal);
     }
 
