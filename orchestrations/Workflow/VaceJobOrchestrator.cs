@@ -48,12 +48,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     internal static RetryPolicy CopyRetry(VaceJobRequest job) =>
         new(10_000, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(15), retryTimeout: job.OutputCopyWindow);
 
-    /// <summary>Submissions the service refused for now (throttling recovers within about a minute): attempts and their spacing.</summary>
+    /// <summary>
+    /// Submissions the service refused for now (throttling recovers within about a minute): the quick attempts, as
+    /// the service asks (Retry-After) or doubling from 5 s; after them, every <see cref="VaceJobRequest.SubmitMaxRetry"/>.
+    /// </summary>
     internal const int SubmitAttempts = 8;
 
     internal static readonly TimeSpan SubmitFirstRetry = TimeSpan.FromSeconds(5);
-
-    internal static readonly TimeSpan SubmitMaxRetry = TimeSpan.FromMinutes(1);
 
     /// <summary>The longest wait between polls while the service cannot be reached: the wait doubles up to this.</summary>
     internal static readonly TimeSpan OutagePollCap = TimeSpan.FromMinutes(5);
@@ -91,11 +92,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// </summary>
     internal static TimeSpan NextSlotDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.SlotRetryInterval * 4);
 
-    /// <summary>The wait after refused submission <paramref name="attempt"/> (1-based): the service's Retry-After, else doubling from 5 s up to 1 min.</summary>
-    internal static TimeSpan SubmitDelay(int attempt, TimeSpan? retryAfter) =>
-        retryAfter is { } asked && asked > TimeSpan.Zero
-            ? Min(asked, SubmitMaxRetry)
-            : Min(SubmitFirstRetry * Math.Pow(2, attempt - 1), SubmitMaxRetry);
+    /// <summary>
+    /// The wait after refused submission <paramref name="attempt"/> (1-based): for the quick attempts the service's
+    /// Retry-After, else doubling from 5 s, up to the job's <see cref="VaceJobRequest.SubmitMaxRetry"/> (1 min); after
+    /// them that maximum, whatever the service asks, so a service that is down for long is asked once a minute.
+    /// </summary>
+    internal static TimeSpan SubmitDelay(int attempt, TimeSpan? retryAfter, VaceJobRequest job) =>
+        attempt >= SubmitAttempts ? job.SubmitMaxRetry
+        : retryAfter is { } asked && asked > TimeSpan.Zero ? Min(asked, job.SubmitMaxRetry)
+        : Min(SubmitFirstRetry * Math.Pow(2, attempt - 1), job.SubmitMaxRetry);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -406,12 +411,16 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
                     SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson, job.OwnedMedia), _transient);
-                if (!submitted.Retryable || attempt >= SubmitAttempts)
+
+                // A refusal that created nothing is tried again while the deadline allows: an outage of minutes is
+                // waited out; the job ends with the service's last refusal once the next try would be too late.
+                var retryAt = context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter, job);
+                if (!submitted.Retryable || retryAt >= Deadline)
                 {
                     return submitted;
                 }
 
-                if (await WaitOrCancelAsync(context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter)) is { } canceled)
+                if (await WaitOrCancelAsync(retryAt) is { } canceled)
                 {
                     return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, canceled);
                 }

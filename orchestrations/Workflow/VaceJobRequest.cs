@@ -58,6 +58,12 @@ public sealed record VaceJobRequest
     public TimeSpan BilledTaskCeiling { get; init; } = TimeSpan.FromHours(2);
 
     /// <summary>
+    /// The longest wait between submissions the service refused having created nothing (throttling, 5xx, no
+    /// connection); once the first quick attempts are spent, the job tries again this often until its deadline.
+    /// </summary>
+    public TimeSpan SubmitMaxRetry { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Polls in one execution of the orchestration; then it continues as new (<see cref="Resume"/>), so a job's
     /// history stays short however long its task runs (100 polls: about 25 min at the default interval).
     /// </summary>

@@ -201,12 +201,47 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
-    public void SubmitDelay_WithoutRetryAfter_DoublesFromFiveSecondsUpToAMinute_AndHonorsRetryAfter()
+    public void SubmitDelay_WithoutRetryAfter_DoublesFromFiveSecondsUpToAMinute_HonorsRetryAfter_ThenEveryMinute()
     {
-        Assert.Equal([5, 10, 20, 40, 60, 60, 60], Enumerable.Range(1, VaceJobOrchestrator.SubmitAttempts - 1).Select(a => VaceJobOrchestrator.SubmitDelay(a, null).TotalSeconds));
-        Assert.Equal(TimeSpan.FromSeconds(3), VaceJobOrchestrator.SubmitDelay(4, TimeSpan.FromSeconds(3)));
-        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(1, TimeSpan.FromMinutes(10)));
-        Assert.Equal(TimeSpan.FromSeconds(20), VaceJobOrchestrator.SubmitDelay(3, TimeSpan.Zero));
+        var job = Request("video_edit");
+        Assert.Equal([5, 10, 20, 40, 60, 60, 60, 60, 60], Enumerable.Range(1, VaceJobOrchestrator.SubmitAttempts + 1).Select(a => VaceJobOrchestrator.SubmitDelay(a, null, job).TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(3), VaceJobOrchestrator.SubmitDelay(4, TimeSpan.FromSeconds(3), job));
+        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(1, TimeSpan.FromMinutes(10), job));
+        Assert.Equal(TimeSpan.FromSeconds(20), VaceJobOrchestrator.SubmitDelay(3, TimeSpan.Zero, job));
+
+        // Once the quick attempts are spent, a short Retry-After no longer sets the pace.
+        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(VaceJobOrchestrator.SubmitAttempts, TimeSpan.FromSeconds(3), job));
+    }
+
+    [Fact]
+    public async Task Run_SubmissionsRefusedPastTheQuickAttempts_AreTriedAgainUntilTheServiceIsBack()
+    {
+        var job = Fast(Request("video_edit")) with { SubmitMaxRetry = TimeSpan.FromMilliseconds(100) };
+        var refusals = VaceJobOrchestrator.SubmitAttempts + 4;
+        var answers = Enumerable.Range(0, refusals)
+            .Select(_ => (Func<object?>)(() => new SubmitTaskActivity.Result(null, "ConnectionFailed", "Could not connect to DashScope.") { Retryable = true }))
+            .Append(() => SubmitTaskActivity.Result.Created("task-1"))
+            .ToArray();
+        await using var workflow = Happy().OnSequence(SubmitTaskActivity.Name, answers);
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.True(result.Succeeded, result.ErrorMessage);
+        Assert.Equal(refusals + 1, workflow.CallCount(SubmitTaskActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_SubmissionsRefusedUntilTheDeadline_EndWithTheLastRefusal_NoTryPastTheDeadline()
+    {
+        var job = Fast(Request("video_edit")) with { SubmitMaxRetry = TimeSpan.FromMilliseconds(300), MaxWait = ShortMaxWait };
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => new SubmitTaskActivity.Result(null, "ConnectionFailed", "Could not connect to DashScope.") { Retryable = true });
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal("ConnectionFailed", result.ErrorCode);
+        var submits = workflow.Calls.Where(c => c.Name == SubmitTaskActivity.Name).ToArray();
+        Assert.True(submits.Length > VaceJobOrchestrator.SubmitAttempts, $"{submits.Length} submissions");
+        Assert.All(submits, s => Assert.True(s.At < DeadlineOf(workflow, job), $"a submission at {s.At:O}, past the deadline"));
     }
 
     [Fact]
