@@ -13,6 +13,7 @@ using VaceFunctions.Local.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Local;
 
@@ -20,7 +21,8 @@ namespace VaceFunctions.Local;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
+    /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services and
+    /// their telemetry's exporters (<see cref="VaceTelemetryExport"/>),
     /// Microsoft's Durable Task engine with the VACE workflow, job intake (substituting the simulator's sample media for
     /// the documented ones when <see cref="DevelopmentServices.SimulatorBaseUrlKey"/> names a simulator), the queue and
     /// blob-inbox listeners, and the HTTP API's services (its keyring and rate limiter).
@@ -37,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddVaceOrchestrations();
+        services.AddVaceTelemetryExport(configuration, "vace");
         services.AddEmbeddedEngine(registry => registry.AddVaceWorkflow());
         services.AddOptions<QueueIntakeOptions>()
             .BindConfiguration(QueueIntakeOptions.SectionName)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Intake;
@@ -32,6 +34,7 @@ public sealed class JobIntake(
     IOptions<DashScopeOptions> dashScope,
     IOptions<InboxOptions> inbox,
     TimeProvider time,
+    VaceTelemetry telemetry,
     MediaSubstitution? substitution = null)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
@@ -57,6 +60,23 @@ public sealed class JobIntake(
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
     {
         var read = JobDocumentReader.Read(document.Span);
+
+        // The document's traceparent continues its sender's trace; else the current one does (an HTTP request's).
+        using var span = telemetry.StartIntake(source, JobTraceContext.Of(read.Succeeded ? read.Document : null) ?? Activity.Current?.Context ?? default);
+        var outcome = await IntakeAsync(span, read, document, source, resolveMedia, cancellationToken);
+        span?.SetTag(VaceTelemetry.JobIdTag, outcome.JobId);
+        span?.SetTag(VaceTelemetry.IntakeStatusTag, outcome.Status.ToString());
+        return outcome;
+    }
+
+    private async Task<IntakeOutcome> IntakeAsync(
+        Activity? span,
+        JobReadResult read,
+        ReadOnlyMemory<byte> document,
+        IntakeSource source,
+        Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia,
+        CancellationToken cancellationToken)
+    {
         if (!read.Succeeded)
         {
             return await RejectAsync(HashedId(document.Span), [read.Error], source, cancellationToken);
@@ -84,7 +104,13 @@ public sealed class JobIntake(
             job = substitution.Apply(job);
         }
 
+        span?.SetTag(VaceTelemetry.FunctionTag, job.Function);
         var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
+        if (started)
+        {
+            telemetry.JobStarted(job.Function, source);
+        }
+
         return new IntakeOutcome(started ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
     }
 
