@@ -113,4 +113,41 @@ public sealed class TelemetryExportTests : IAsyncLifetime
         Assert.DoesNotContain("sig=", exported, StringComparison.Ordinal);
         Assert.DoesNotContain("Signature=", exported, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task HttpJob_WithATraceparentHeader_ContinuesTheCallersTrace_AndTheConsoleKeyWritesItToTheConsole()
+    {
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+        _settings[VaceTelemetryExport.ConsoleKey] = "true";
+        var console = new StringWriter();
+        var previous = Console.Out;
+        Console.SetOut(TextWriter.Synchronized(console));
+        try
+        {
+            await using var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], _settings);
+            await host.StartAsync();
+            var document = SampleDocuments.UseSimulatorMedia(SampleDocuments.Load("video_outpainting"), _simulator.BaseUrl);
+            document["id"] = "traced-http";
+            // A caller elsewhere: this process's own tracing does not replace its traceparent.
+            using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri(host.Urls.Single()) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs") { Content = new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json") };
+            request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.SendAsync(request)).StatusCode);
+            Assert.True((await HostTestSupport.WaitForJobAsync(host.Services, "traced-http")).Succeeded);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+
+        // The POST's server span continues the header's trace, and the job's steps continue the POST.
+        var spans = _receiver.Spans().Where(s => s.TraceId == traceId).ToList();
+        Assert.Equal("b7ad6b7169203331", spans.Single(s => s.Name.StartsWith("POST /api/jobs", StringComparison.Ordinal)).ParentSpanId);
+        Assert.Contains(spans, s => s.Name == "vace.intake" && s.Attributes[VaceTelemetry.SourceTag] == "Http");
+        Assert.Contains(spans, s => s.Name == "vace.manifest" && s.Attributes[VaceTelemetry.OutcomeTag] == "Succeeded");
+        var written = console.ToString();
+        Assert.Contains(traceId, written, StringComparison.Ordinal);
+        Assert.Contains("vace.manifest", written, StringComparison.Ordinal);
+        Assert.Contains("vace.jobs.finished", written, StringComparison.Ordinal);
+    }
 }
