@@ -4,10 +4,12 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Functions;
@@ -18,7 +20,7 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Adds what the triggers and activities need: storage clients for <c>AzureWebJobsStorage</c> (a connection
     /// string, or identity-based <c>AzureWebJobsStorage__accountName</c> with an optional <c>__clientId</c> of a
-    /// user-assigned identity), the workflow's services, the queue options, and the workflow's JSON options for every
+    /// user-assigned identity), the workflow's services and their telemetry's exporters (<see cref="VaceTelemetryExport"/>), the queue options, and the workflow's JSON options for every
     /// orchestration and activity payload.
     /// </summary>
     public static IServiceCollection AddVaceFunctions(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +30,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(blobs);
         services.AddSingleton(queues);
         services.AddVaceOrchestrations();
+
+        // The Functions host's trace context (its invocation spans) and resource (the app's name) for every exporter.
+        services.AddVaceTelemetryExport(configuration, "VaceFunctions").UseFunctionsWorkerDefaults();
         services.AddOptions<QueueIntakeOptions>().BindConfiguration(QueueIntakeOptions.SectionName);
         services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName);
         services.UseWorkflowJson();

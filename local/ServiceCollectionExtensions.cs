@@ -15,6 +15,7 @@ using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Health;
 using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Local;
 
@@ -22,7 +23,8 @@ namespace VaceFunctions.Local;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services,
+    /// Adds everything the local host runs: storage clients for <c>AzureWebJobsStorage</c>, the workflow's services and
+    /// their telemetry's exporters (<see cref="VaceTelemetryExport"/>),
     /// Microsoft's Durable Task engine with the VACE workflow, job intake (substituting the simulator's sample media for
     /// the documented ones when <see cref="DevelopmentServices.SimulatorBaseUrlKey"/> names a simulator), the queue and
     /// blob-inbox listeners, the retention purge, the readiness checks, and the HTTP API's services (its keyring and rate limiter).
@@ -39,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(new BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddVaceOrchestrations();
+        services.AddVaceTelemetryExport(configuration, "vace");
         services.AddEmbeddedEngine(registry => registry.AddVaceWorkflow());
         services.AddOptions<QueueIntakeOptions>()
             .BindConfiguration(QueueIntakeOptions.SectionName)

@@ -11,6 +11,7 @@ using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Operations;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations;
@@ -28,6 +29,8 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddVaceOrchestrations(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<VaceTelemetry>();
         services.AddOptions<DashScopeOptions>()
             .BindConfiguration(DashScopeOptions.SectionName)
             .ValidateDataAnnotations()
@@ -49,10 +52,12 @@ public static class ServiceCollectionExtensions
                 AllowAutoRedirect = false,
             });
         dashScope.AddStandardResilienceHandler().Configure((resilience, provider) => DashScopeClient.ConfigureResilience(
-            resilience, provider.GetRequiredService<IOptions<DashScopeOptions>>().Value, provider.GetRequiredService<ILogger<DashScopeClient>>()));
+            resilience, provider.GetRequiredService<IOptions<DashScopeOptions>>().Value, provider.GetRequiredService<ILogger<DashScopeClient>>(),
+            provider.GetRequiredService<VaceTelemetry>()));
 
-        // Inside the pipeline, so that each attempt reads its answer whole.
+        // Inside the pipeline, so that each attempt reads its answer whole, and each attempt is counted.
         dashScope.AddHttpMessageHandler(() => new DashScopeBufferingHandler());
+        dashScope.AddHttpMessageHandler(provider => new DashScopeTelemetryHandler(provider.GetRequiredService<VaceTelemetry>()));
         services.AddOptions<WorkflowOptions>()
             .BindConfiguration(WorkflowOptions.SectionName)
             .ValidateDataAnnotations()

@@ -1,20 +1,25 @@
 using Microsoft.DurableTask;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.Admission;
 
 /// <summary>Asks once for a task slot; the orchestrator waits on a durable timer and asks again until granted.</summary>
 [DurableTask(Name)]
-public sealed class AcquireSlotActivity(AdmissionSlots slots) : TaskActivity<AcquireSlotActivity.Request, SlotGrant>
+public sealed class AcquireSlotActivity(AdmissionSlots slots, VaceTelemetry telemetry) : TaskActivity<AcquireSlotActivity.Request, SlotGrant>
 {
     public const string Name = "AcquireSlot";
 
     /// <summary>Runs on the Durable Task worker (activities have no cancellation token there).</summary>
     public override Task<SlotGrant> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
-    public Task<SlotGrant> RunAsync(Request input, CancellationToken cancellationToken)
+    public async Task<SlotGrant> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return slots.AcquireAsync(input.JobId, input.Lease, cancellationToken);
+        using var span = telemetry.StartStep("vace.acquire_slot", input.JobId);
+        var grant = await slots.AcquireAsync(input.JobId, input.Lease, cancellationToken);
+        span?.SetTag("vace.slot.granted", grant.Granted);
+        span?.SetTag("vace.slot.position", grant.Position);
+        return grant;
     }
 
     /// <param name="JobId">The job asking.</param>

@@ -1,10 +1,11 @@
 using Microsoft.DurableTask;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>Cancels a task if it is still PENDING; false when the service refuses (it is already running or done).</summary>
 [DurableTask(Name)]
-public sealed class CancelTaskActivity(DashScopeClient client) : TaskActivity<string, bool>
+public sealed class CancelTaskActivity(DashScopeClient client, VaceTelemetry telemetry) : TaskActivity<string, bool>
 {
     public const string Name = "CancelTask";
 
@@ -13,6 +14,7 @@ public sealed class CancelTaskActivity(DashScopeClient client) : TaskActivity<st
 
     public async Task<bool> RunAsync(string input, CancellationToken cancellationToken)
     {
+        using var span = telemetry.StartStep("vace.cancel_task", taskId: input);
         try
         {
             await client.CancelAsync(input, cancellationToken);

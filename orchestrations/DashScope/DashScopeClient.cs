@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
@@ -31,8 +32,8 @@ public sealed partial class DashScopeClient
 
     private const string SubmitOperation = "submit";
 
-    /// <summary>Names the call on its request, for the retry predicate and the retry log.</summary>
-    private static readonly HttpRequestOptionsKey<string> OperationKey = new("VaceFunctions.DashScope.Operation");
+    /// <summary>Names the call on its request, for the retry predicate, the retry log and the call metrics.</summary>
+    internal static readonly HttpRequestOptionsKey<string> OperationKey = new("VaceFunctions.DashScope.Operation");
 
     private readonly HttpClient _http;
     private readonly DashScopeOptions _options;
@@ -104,9 +105,9 @@ public sealed partial class DashScopeClient
     /// attempt may take <see cref="DashScopeOptions.RequestTimeout"/>; up to <see cref="DashScopeOptions.MaxRetries"/>
     /// retries follow, after a jittered exponential delay from <see cref="DashScopeOptions.RetryDelay"/> or the
     /// Retry-After the service sent, either capped at <see cref="DashScopeOptions.MaxRetryDelay"/>. Which failures are
-    /// retried is decided by <see cref="ShouldRetryAsync"/>.
+    /// retried is decided by <see cref="ShouldRetryAsync"/>. Each retry is logged and counted.
     /// </summary>
-    internal static void ConfigureResilience(HttpStandardResilienceOptions resilience, DashScopeOptions options, ILogger logger)
+    internal static void ConfigureResilience(HttpStandardResilienceOptions resilience, DashScopeOptions options, ILogger logger, VaceTelemetry telemetry)
     {
         resilience.AttemptTimeout.Timeout = options.RequestTimeout;
 
@@ -135,12 +136,12 @@ public sealed partial class DashScopeClient
             var delay => delay,
         };
         retry.ShouldHandle = args => options.MaxRetries > 0 ? ShouldRetryAsync(args) : ValueTask.FromResult(false);
-        retry.OnRetry = async args => Log.Retrying(
-            logger,
-            Operation(args.Context.GetRequestMessage()),
-            await DescribeAsync(args.Outcome, args.Context.CancellationToken),
-            args.AttemptNumber + 1,
-            args.RetryDelay.TotalMilliseconds);
+        retry.OnRetry = async args =>
+        {
+            var operation = Operation(args.Context.GetRequestMessage());
+            telemetry.DashScopeRetry(operation ?? SubmitOperation, (int?)args.Outcome.Result?.StatusCode);
+            Log.Retrying(logger, operation, await DescribeAsync(args.Outcome, args.Context.CancellationToken), args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+        };
     }
 
     /// <summary>
@@ -181,7 +182,7 @@ public sealed partial class DashScopeClient
         _ => null,
     };
 
-    private static string? Operation(HttpRequestMessage? request) =>
+    internal static string? Operation(HttpRequestMessage? request) =>
         request is not null && request.Options.TryGetValue(OperationKey, out var operation) ? operation : null;
 
     private static bool IsConnectFailure(HttpRequestException ex) =>

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
@@ -10,7 +11,7 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// does not know is logged and reported as <see cref="DashScopeTaskStatus.Unrecognized"/>: the job keeps polling.
 /// </summary>
 [DurableTask(Name)]
-public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<PollTaskActivity> logger) : TaskActivity<string, PollTaskActivity.Result>
+public sealed partial class PollTaskActivity(DashScopeClient client, VaceTelemetry telemetry, ILogger<PollTaskActivity> logger) : TaskActivity<string, PollTaskActivity.Result>
 {
     public const string Name = "PollTask";
 
@@ -19,6 +20,7 @@ public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<Pol
 
     public async Task<Result> RunAsync(string input, CancellationToken cancellationToken)
     {
+        using var span = telemetry.StartStep("vace.poll", taskId: input);
         DashScopeTaskResponse response;
         try
         {
@@ -27,10 +29,12 @@ public sealed partial class PollTaskActivity(DashScopeClient client, ILogger<Pol
         catch (DashScopeException ex) when (ex.IsRetryable)
         {
             Log.Unreachable(logger, input, ex.Code, (int?)ex.StatusCode);
+            span?.SetTag(VaceTelemetry.ErrorTypeTag, ex.Code);
             return Result.Unreachable($"{ex.Code}: {ex.ServiceMessage}");
         }
 
         var output = response.Output!;
+        span?.SetTag("vace.task.status", output.Status.ToWire());
         if (output.Status == DashScopeTaskStatus.Unrecognized)
         {
             Log.Unrecognized(logger, input, output.TaskStatus);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.IO;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
 
@@ -30,6 +31,7 @@ public sealed partial class SubmitTaskActivity(
     IOptions<DashScopeOptions> dashScope,
     OwnedMediaUrls ownedMedia,
     TimeProvider time,
+    VaceTelemetry telemetry,
     ILogger<SubmitTaskActivity> logger)
     : TaskActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
 {
@@ -44,6 +46,16 @@ public sealed partial class SubmitTaskActivity(
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = telemetry.StartStep("vace.submit", input.JobId);
+        span?.SetTag(VaceTelemetry.FunctionTag, JsonNode.Parse(input.RequestJson)?[Jobs.JobFields.Input]?[Jobs.JobFields.Function]?.GetValue<string>());
+        var result = await SubmitOnceAsync(input, cancellationToken);
+        span?.SetTag(VaceTelemetry.TaskIdTag, result.TaskId);
+        span?.SetTag(VaceTelemetry.ErrorTypeTag, result.ErrorCode);
+        return result;
+    }
+
+    private async Task<Result> SubmitOnceAsync(Request input, CancellationToken cancellationToken)
+    {
         var container = blobs.GetBlobContainerClient(options.Value.StateContainer);
         var record = container.GetBlobClient($"submissions/{input.JobId}.json");
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);

@@ -22,13 +22,7 @@ public static class JobOutcomes
         {
             OrchestrationRuntimeStatus.Failed => JobOutcome.Failed,
             OrchestrationRuntimeStatus.Terminated => JobOutcome.Canceled,
-            _ when result is not null => result switch
-            {
-                { Succeeded: true } => JobOutcome.Succeeded,
-                { ErrorCode: VaceJobErrorCodes.Canceled } => JobOutcome.Canceled,
-                { ErrorCode: VaceJobErrorCodes.Timeout } => JobOutcome.TimedOut,
-                _ => JobOutcome.Failed,
-            },
+            _ when result is not null => Of(result),
             OrchestrationRuntimeStatus.Completed => JobOutcome.Failed,
             _ => progress?.Phase switch
             {
@@ -36,6 +30,19 @@ public static class JobOutcomes
                 VaceJobPhase.Generating => progress.TaskStatus is null or "PENDING" ? JobOutcome.Waiting : JobOutcome.Running,
                 _ => JobOutcome.Running,
             },
+        };
+    }
+
+    /// <summary>The outcome a job's result reports.</summary>
+    public static JobOutcome Of(VaceJobResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result switch
+        {
+            { Succeeded: true } => JobOutcome.Succeeded,
+            { ErrorCode: VaceJobErrorCodes.Canceled } => JobOutcome.Canceled,
+            { ErrorCode: VaceJobErrorCodes.Timeout } => JobOutcome.TimedOut,
+            _ => JobOutcome.Failed,
         };
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.Inputs;
 
@@ -16,7 +17,7 @@ namespace VaceFunctions.Orchestrations.Inputs;
 /// was asked for (the duration is then left to the service to check).
 /// </summary>
 [DurableTask(Name)]
-public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
+public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia, VaceTelemetry telemetry) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
 {
     public const string Name = "ProbeInputs";
 
@@ -36,6 +37,8 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
     public async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<MediaReference> input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = telemetry.StartStep("vace.probe");
+        span?.SetTag("vace.media.count", input.Count);
         var http = httpClients.CreateClient(HttpClientName);
         var problems = new List<string>();
         foreach (var media in input)
@@ -54,6 +57,7 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
             }
         }
 
+        span?.SetTag("vace.media.problems", problems.Count);
         return problems;
     }
 

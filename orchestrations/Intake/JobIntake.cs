@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Intake;
@@ -32,6 +34,7 @@ public sealed class JobIntake(
     IOptions<DashScopeOptions> dashScope,
     IOptions<InboxOptions> inbox,
     TimeProvider time,
+    VaceTelemetry telemetry,
     MediaSubstitution? substitution = null)
 {
     /// <summary>The validation options for a source: the endpoint's region; relative media names only from blobs.</summary>
@@ -68,7 +71,25 @@ public sealed class JobIntake(
         CancellationToken cancellationToken,
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
     {
-        var check = Check(document.Span, source);
+        var read = JobDocumentReader.Read(document.Span);
+
+        // The document's traceparent continues its sender's trace; else the current one does (an HTTP request's).
+        using var span = telemetry.StartIntake(source, JobTraceContext.Of(read.Succeeded ? read.Document : null) ?? Activity.Current?.Context ?? default);
+        var outcome = await IntakeAsync(span, read, document, source, resolveMedia, cancellationToken);
+        span?.SetTag(VaceTelemetry.JobIdTag, outcome.JobId);
+        span?.SetTag(VaceTelemetry.IntakeStatusTag, outcome.Status.ToString());
+        return outcome;
+    }
+
+    private async Task<IntakeOutcome> IntakeAsync(
+        Activity? span,
+        JobReadResult read,
+        ReadOnlyMemory<byte> document,
+        IntakeSource source,
+        Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia,
+        CancellationToken cancellationToken)
+    {
+        var check = CheckRead(read, document.Span, source);
         if (check.Job is not { } job)
         {
             return await RejectAsync(check.JobId, check.Issues, source, cancellationToken);
@@ -90,7 +111,13 @@ public sealed class JobIntake(
             job = substitution.Apply(job);
         }
 
+        span?.SetTag(VaceTelemetry.FunctionTag, job.Function);
         var started = await StartAsync(VaceJobRequest.Create(job, workflow.Value), cancellationToken);
+        if (started)
+        {
+            telemetry.JobStarted(job.Function, source);
+        }
+
         return new IntakeOutcome(started ? IntakeStatus.Started : IntakeStatus.Existing, job.Id, job.Warnings);
     }
 
@@ -98,9 +125,10 @@ public sealed class JobIntake(
     /// Reads and validates a document as <see cref="SubmitAsync"/> does, starting and recording nothing: its job when it
     /// can run, else every issue and the id its rejection is filed under.
     /// </summary>
-    public JobCheck Check(ReadOnlySpan<byte> document, IntakeSource source)
+    public JobCheck Check(ReadOnlySpan<byte> document, IntakeSource source) => CheckRead(JobDocumentReader.Read(document), document, source);
+
+    private JobCheck CheckRead(JobReadResult read, ReadOnlySpan<byte> document, IntakeSource source)
     {
-        var read = JobDocumentReader.Read(document);
         if (!read.Succeeded)
         {
             return new JobCheck(HashedId(document), null, [read.Error]);

@@ -2,7 +2,7 @@ namespace VaceFunctions.Orchestrations.Jobs;
 
 /// <summary>
 /// The wire names of every field of a job document: the DashScope request body (model, input, parameters)
-/// and the project's envelope (id, output, callback_url). The model types and the validator both use these,
+/// and the project's envelope (id, output, callback_url, probe_inputs, traceparent). The model types and the validator both use these,
 /// so a name is spelled in one place.
 /// </summary>
 public static class JobFields
@@ -15,6 +15,7 @@ public static class JobFields
     public const string Output = "output";
     public const string CallbackUrl = "callback_url";
     public const string ProbeInputs = "probe_inputs";
+    public const string TraceParent = "traceparent";
 
     // input.*
     public const string Function = "function";

@@ -24,10 +24,19 @@ public static partial class JobId
 
     public static bool IsValid(string? id) => id is not null && IdPattern().IsMatch(id);
 
-    /// <summary>The id of a document that has none: stable across key order, whitespace and escapes.</summary>
+    /// <summary>
+    /// The id of a document that has none: stable across key order, whitespace and escapes, and the trace it was sent
+    /// in (its <c>traceparent</c>), so the same document sent again from another trace is the same job.
+    /// </summary>
     public static string Derive(JsonObject document)
     {
         ArgumentNullException.ThrowIfNull(document);
+        if (document.ContainsKey(JobFields.TraceParent))
+        {
+            document = (JsonObject)document.DeepClone();
+            document.Remove(JobFields.TraceParent);
+        }
+
         var hash = SHA256.HashData(CanonicalJson.ToUtf8Bytes(document));
         return DerivedPrefix + Convert.ToHexStringLower(hash, 0, 16);
     }

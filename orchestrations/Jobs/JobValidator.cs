@@ -56,7 +56,7 @@ public static class JobValidator
     }
 
     private static readonly string[] EnvelopeFields =
-        [JobFields.Id, JobFields.Model, JobFields.Input, JobFields.Parameters, JobFields.Output, JobFields.CallbackUrl, JobFields.ProbeInputs];
+        [JobFields.Id, JobFields.Model, JobFields.Input, JobFields.Parameters, JobFields.Output, JobFields.CallbackUrl, JobFields.ProbeInputs, JobFields.TraceParent];
 
     private static readonly string[] OutputFields = [JobFields.Container, JobFields.Blob];
 
@@ -115,6 +115,12 @@ public static class JobValidator
             if (Get(document, JobFields.ProbeInputs) is { } probe && probe.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
             {
                 TypeError(JobFields.ProbeInputs, "true or false");
+            }
+
+            if (Get(document, JobFields.TraceParent) is not null && Telemetry.JobTraceContext.Of(document) is null)
+            {
+                // Tracing never stops a job: a traceparent that cannot be read starts a trace of its own.
+                Warning(JobIssueCodes.InvalidValue, JobFields.TraceParent, "not a W3C traceparent (00-{32 hex trace id}-{16 hex span id}-{2 hex flags}); the job starts a trace of its own.");
             }
 
             WarnUnknown(document, null, EnvelopeFields);

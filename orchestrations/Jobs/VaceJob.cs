@@ -23,7 +23,7 @@ public sealed record VaceJob(
     public string Function => Document.Input.Function!;
 
     /// <summary>
-    /// The body to POST to DashScope: the document without the envelope (id, output, callback_url, probe_inputs), with the
+    /// The body to POST to DashScope: the document without the envelope (id, output, callback_url, probe_inputs, traceparent), with the
     /// resolved model, and with every field this project does not know passed through unchanged.
     /// </summary>
     public JsonObject ToDashScopeRequest()
@@ -33,6 +33,7 @@ public sealed record VaceJob(
         body.Remove(JobFields.Output);
         body.Remove(JobFields.CallbackUrl);
         body.Remove(JobFields.ProbeInputs);
+        body.Remove(JobFields.TraceParent);
         body[JobFields.Model] = Model;
         return body;
     }

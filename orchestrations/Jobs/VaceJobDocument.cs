@@ -5,7 +5,7 @@ namespace VaceFunctions.Orchestrations.Jobs;
 
 /// <summary>
 /// A job document: the body of a DashScope video-synthesis request (model, input, parameters), unchanged,
-/// plus the optional envelope (id, output, callback_url, probe_inputs). Fields this project does not know are kept in
+/// plus the optional envelope (id, output, callback_url, probe_inputs, traceparent). Fields this project does not know are kept in
 /// <see cref="AdditionalFields"/> and sent on to the service.
 /// </summary>
 public sealed record VaceJobDocument
@@ -31,6 +31,10 @@ public sealed record VaceJobDocument
     /// <summary>Whether to check the input media before submitting; the configured default when absent.</summary>
     [JsonPropertyName(JobFields.ProbeInputs)]
     public bool? ProbeInputs { get; init; }
+
+    /// <summary>The W3C trace context of the sender, which the job's trace continues; never sent to the service.</summary>
+    [JsonPropertyName(JobFields.TraceParent)]
+    public JsonElement? TraceParent { get; init; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? AdditionalFields { get; set; }

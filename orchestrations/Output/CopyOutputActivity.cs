@@ -8,6 +8,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
 
@@ -31,7 +32,7 @@ namespace VaceFunctions.Orchestrations.Output;
 /// retry policy.
 /// </summary>
 [DurableTask(Name)]
-public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options)
+public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options, VaceTelemetry telemetry, TimeProvider time)
     : TaskActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
 {
     public const string Name = "CopyOutput";
@@ -44,14 +45,20 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = telemetry.StartStep("vace.copy", input.JobId, input.TaskId);
+        Result result;
         try
         {
-            return await CopyAsync(input, cancellationToken);
+            result = await CopyAsync(input, cancellationToken);
         }
         catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
         {
-            return Result.Failed(VaceJobErrorCodes.OutputRefused, $"The result's URL was not fetched: {ex.Message}");
+            result = Result.Failed(VaceJobErrorCodes.OutputRefused, $"The result's URL was not fetched: {ex.Message}");
         }
+
+        span?.SetTag("vace.copy.bytes", result.Size);
+        span?.SetTag(VaceTelemetry.ErrorTypeTag, result.ErrorCode);
+        return result;
     }
 
     private async Task<Result> CopyAsync(Request input, CancellationToken cancellationToken)
@@ -72,6 +79,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
             }
         }
 
+        var started = time.GetTimestamp();
         var limit = options.Value.MaxDownloadBytes;
         using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName)
             .GetAsync(input.VideoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -153,9 +161,13 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                 ct),
             other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId),
             cancellationToken);
-        return kept is null
-            ? new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds)
-            : Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
+        if (kept is not null)
+        {
+            return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
+        }
+
+        telemetry.Copied(total, time.GetElapsedTime(started));
+        return new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds);
     }
 
     /// <summary>The blocks staged so far stay uncommitted: the storage service discards them within a week.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.Output;
 
@@ -15,7 +16,7 @@ namespace VaceFunctions.Orchestrations.Output;
 /// <see cref="CallbackRefusedException"/>, which is not retried; other failures throw, for the orchestrator's retry policy.
 /// </summary>
 [DurableTask(Name)]
-public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options, TimeProvider time)
+public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOptions<WorkflowOptions> options, TimeProvider time, VaceTelemetry telemetry)
     : TaskActivity<NotifyCallbackActivity.Request, int>
 {
     public const string Name = "NotifyCallback";
@@ -32,6 +33,7 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
     public async Task<int> RunAsync(Request input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = telemetry.StartStep("vace.callback", input.JobId);
         using var request = new HttpRequestMessage(HttpMethod.Post, input.Url)
         {
             Content = new StringContent(input.BodyJson, Encoding.UTF8, "application/json"),

@@ -535,7 +535,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
         }
 
-        private async Task<VaceJobResult> WriteManifestAsync(VaceJobResult result)
+        /// <summary>
+        /// Writes the manifest; <paramref name="reports"/> when this write first reports the job's outcome, which the
+        /// activity then measures (a rewrite — after a callback, or once a billed task has ended — is not counted again).
+        /// </summary>
+        private async Task<VaceJobResult> WriteManifestAsync(VaceJobResult result, bool reports = false)
         {
             BeginPhase(VaceJobPhase.WritingManifest);
             var manifest = new VaceJobManifest
@@ -549,7 +553,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             try
             {
                 await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest), _transient);
+                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest) { Reports = reports }, _transient);
                 return manifest.Result;
             }
             catch (TaskFailedException ex)
@@ -561,7 +565,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>Reports the job's outcome: its manifest, then its callback; a callback not delivered is recorded in the manifest too.</summary>
         private async Task<VaceJobResult> ReportAsync(VaceJobResult result)
         {
-            result = await WriteManifestAsync(result);
+            result = await WriteManifestAsync(result, reports: true);
             var notified = await NotifyAsync(result);
             return notified == result ? result : await WriteManifestAsync(notified);
         }

@@ -185,7 +185,7 @@ public sealed class OwnedOutputTests : IAsyncLifetime
         var intake = host.Services.GetRequiredService<JobIntake>();
         var output = host.Blobs.GetBlobContainerClient(host.OutputContainer);
         await output.CreateIfNotExistsAsync();
-        var manifests = new WriteManifestActivity(host.Blobs);
+        var manifests = ActivatorUtilities.CreateInstance<WriteManifestActivity>(host.Services);
         await manifests.RunAsync(new WriteManifestActivity.Request(host.OutputContainer, "taken/result.json", Manifest("taken")), CancellationToken.None);
 
         var outcome = await intake.SubmitAsync(Encoding.UTF8.GetBytes("""{"id":"taken","input":{"function":"video_edit"}}"""), IntakeSource.Queue, CancellationToken.None);
@@ -206,7 +206,7 @@ public sealed class OwnedOutputTests : IAsyncLifetime
         var rejection = (await output.GetBlobClient("fixed/result.json").DownloadContentAsync()).Value;
         Assert.Equal("rejection", rejection.Details.Metadata["kind"]);
 
-        await new WriteManifestActivity(host.Blobs).RunAsync(new WriteManifestActivity.Request(host.OutputContainer, "fixed/result.json", Manifest("fixed")), CancellationToken.None);
+        await ActivatorUtilities.CreateInstance<WriteManifestActivity>(host.Services).RunAsync(new WriteManifestActivity.Request(host.OutputContainer, "fixed/result.json", Manifest("fixed")), CancellationToken.None);
 
         var record = JsonNode.Parse((await output.GetBlobClient("fixed/result.json").DownloadContentAsync()).Value.Content.ToString())!;
         Assert.True(record["result"]!["succeeded"]!.GetValue<bool>());

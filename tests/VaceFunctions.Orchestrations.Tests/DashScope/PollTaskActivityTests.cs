@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using VaceFunctions.Orchestrations.DashScope;
+using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.Tests.DashScope;
 
@@ -55,8 +57,11 @@ public class PollTaskActivityTests
         Assert.Equal((DashScopeTaskStatus.Running, null), (result.Status, result.Outage));
     }
 
-    private static PollTaskActivity Activity(Func<HttpRequestMessage, HttpResponseMessage> answer) =>
-        new(StubbedDashScope.Client(new Answering(answer), ("DashScope:MaxRetries", "0")), NullLogger<PollTaskActivity>.Instance);
+    private static PollTaskActivity Activity(Func<HttpRequestMessage, HttpResponseMessage> answer)
+    {
+        var services = StubbedDashScope.Services(new Answering(answer), ("DashScope:MaxRetries", "0")).BuildServiceProvider();
+        return new(services.GetRequiredService<DashScopeClient>(), services.GetRequiredService<VaceTelemetry>(), NullLogger<PollTaskActivity>.Instance);
+    }
 
     private sealed class Answering(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
     {

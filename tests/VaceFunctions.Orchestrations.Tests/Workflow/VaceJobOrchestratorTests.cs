@@ -279,7 +279,8 @@ public class VaceJobOrchestratorTests
     public async Task Run_CancelEventWhileWaitingOutThrottling_EndsCanceledAndReleasesTheSlot()
     {
         var job = Fast(Request("video_edit"));
-        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => Throttled("Throttling") with { RetryAfter = TimeSpan.FromSeconds(30) });
+        // A wait the deadline (30 s) allows: one that would end past it is not waited, the job ends at once.
+        await using var workflow = Happy().On(SubmitTaskActivity.Name, () => Throttled("Throttling") with { RetryAfter = TimeSpan.FromSeconds(20) });
 
         await workflow.StartAsync(job);
         await workflow.WhenCalledAsync(SubmitTaskActivity.Name, 1);
