@@ -8,9 +8,11 @@ namespace VaceFunctions.Local.Hosting;
 /// <summary>
 /// Azurite, the Azure Storage emulator, run as a child process: installed by the project from npm
 /// (<c>node_modules/.bin/azurite</c>), in memory or in a folder, on free loopback ports or the default ones.
-/// Killed when disposed or when this process exits — also when it is killed outright: Azurite runs under
-/// <c>azurite-watchdog.js</c>, which kills it once this process's end of the watchdog's stdin closes, as the system
-/// does for a process that dies however it dies. Its ports are free again for the next start.
+/// Stopped when disposed or when this process exits — also when it is killed outright: Azurite runs under
+/// <c>azurite-watchdog.js</c>, which stops it once this process's end of the watchdog's stdin closes, as the system
+/// does for a process that dies however it dies. Stopped, not killed: Azurite saves its data to its folder only every
+/// few seconds and on a graceful stop, and a storage account must not lose writes it acknowledged. Its ports are free
+/// again for the next start.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -98,11 +100,21 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// <summary>True when something listens on the default Azurite blob port (an Azurite already running).</summary>
     public static Task<bool> IsDefaultRunningAsync(CancellationToken cancellationToken = default) => IsListeningAsync(10000, cancellationToken);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        Kill(_process);
+        // The watchdog's stdin ending is its signal to stop Azurite gracefully; a kill is for one that does not stop.
+        _process.StandardInput.Close();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(_process);
+        }
+
         _process.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private static string FindExecutable()

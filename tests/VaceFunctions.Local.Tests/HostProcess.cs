@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -7,17 +9,26 @@ namespace VaceFunctions.Local.Tests;
 /// <summary>
 /// A real <c>vace serve</c> process (built beside the tests), configured through its environment as a user would:
 /// storage, DashScope address and key, task hub, worker id and the workflow's settings. Killed (SIGKILL) with
-/// whatever it started when disposed if still running.
+/// whatever it started when disposed if still running. Its standard output is kept, line by line.
 /// </summary>
 internal sealed class HostProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly int _port;
+    private readonly ConcurrentQueue<string> _output = new();
 
-    private HostProcess(Process process) => _process = process;
+    private HostProcess(Process process, int port)
+    {
+        _process = process;
+        _port = port;
+    }
 
     public bool HasExited => _process.HasExited;
 
     public int Id => _process.Id;
+
+    /// <summary>What the host wrote to its standard output so far.</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>
     /// Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated;
@@ -43,11 +54,44 @@ internal sealed class HostProcess : IDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var host = new HostProcess(process, port);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                host._output.Enqueue(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(process);
+        return host;
+    }
+
+    /// <summary>Waits until the host answers on its HTTP port (its OpenAPI document), at most a minute.</summary>
+    public async Task WaitUntilServingAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            Assert.False(HasExited, "vace serve exited");
+            Assert.True(DateTime.UtcNow < deadline, "vace serve did not answer within a minute");
+            try
+            {
+                using var response = await http.GetAsync("openapi/v1.json");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     public static int FreePort()
