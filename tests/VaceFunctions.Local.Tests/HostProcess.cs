@@ -94,6 +94,18 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Settings of a serve left to start what it lacks, as a new user's is: no storage (Azurite, data in ./.azurite)
+    /// and no DashScope key (the simulator); a task hub of its own.
+    /// </summary>
+    public static Dictionary<string, string?> OfflineSettings() => new()
+    {
+        ["AzureWebJobsStorage"] = null,
+        ["DashScope:ApiKey"] = null,
+        ["DashScope:BaseUrl"] = null,
+        ["Durable:TaskHub"] = Azurite.UniqueName("h"),
+    };
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

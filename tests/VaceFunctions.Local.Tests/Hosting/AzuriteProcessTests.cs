@@ -24,13 +24,7 @@ public sealed class AzuriteProcessTests : IDisposable
     {
         await WaitUntilDefaultPortsFreeAsync();
         var port = HostProcess.FreePort();
-        var settings = new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = null,
-            ["DashScope:ApiKey"] = null,
-            ["DashScope:BaseUrl"] = null,
-            ["Durable:TaskHub"] = Azurite.UniqueName("h"),
-        };
+        var settings = HostProcess.OfflineSettings();
 
         int[] azurite;
         using (var first = HostProcess.Start(port, settings, _folder.FullName))

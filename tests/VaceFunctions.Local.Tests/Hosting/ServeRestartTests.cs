@@ -23,12 +23,8 @@ public sealed partial class ServeRestartTests : IDisposable
     {
         await AzuriteProcessTests.WaitUntilDefaultPortsFreeAsync();
         var port = HostProcess.FreePort();
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(HostProcess.OfflineSettings())
         {
-            ["AzureWebJobsStorage"] = null,
-            ["DashScope:ApiKey"] = null,
-            ["DashScope:BaseUrl"] = null,
-            ["Durable:TaskHub"] = Azurite.UniqueName("h"),
             ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
             ["Durable:WorkItemVisibilityTimeout"] = "00:00:05",
 
