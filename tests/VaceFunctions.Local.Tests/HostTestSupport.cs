@@ -84,7 +84,11 @@ internal static class HostTestSupport
                 return output;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"task {taskId} still {output["task_status"]} after 3 min");
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"task {taskId} still {output["task_status"]} after 3 min: {await http.GetStringAsync($"api/jobs/{taskId}")}");
+            }
+
             await Task.Delay(200);
         }
     }

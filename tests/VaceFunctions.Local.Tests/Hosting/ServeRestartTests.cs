@@ -25,9 +25,6 @@ public sealed partial class ServeRestartTests : IDisposable
         var port = HostProcess.FreePort();
         var settings = new Dictionary<string, string?>(HostProcess.OfflineSettings())
         {
-            ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
-            ["Durable:WorkItemVisibilityTimeout"] = "00:00:05",
-
             // Long enough for every task to be still running when the host is killed; all five at once.
             ["Simulator:RunningDuration"] = "00:00:40",
             ["Simulator:MaxConcurrentTasks"] = "5",
