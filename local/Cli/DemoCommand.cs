@@ -58,7 +58,7 @@ public static class DemoCommand
 
         var document = read.Document;
         var configuration = VaceLocalHost.ReadConfiguration([]);
-        await using var development = await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, simulator =>
+        await using var development = await DevelopmentServices.StartAsync(configuration, dataLocation: null, simulator =>
         {
             simulator.PendingDuration = TimeSpan.FromSeconds(2);
             simulator.RunningDuration = TimeSpan.FromSeconds(4);

@@ -8,7 +8,8 @@ namespace VaceFunctions.Local.Cli;
 /// <summary>
 /// <c>vace serve</c>: runs the host — Durable Task engine, job queue, blob inbox and HTTP API — until Ctrl+C, on
 /// http://127.0.0.1:7071 like <c>func start</c>. Starts Azurite (data in ./.azurite) when no storage is configured
-/// and none runs on the default ports, and the simulator when no DashScope key is configured. <c>--verbose</c> writes
+/// and none runs on the default ports, and the simulator when no DashScope key is configured (its tasks and port kept in
+/// ./.azurite/simulator.json, so a restarted serve continues the jobs of one that was killed). <c>--verbose</c> writes
 /// the jobs' traces and metrics to the console too.
 /// </summary>
 public static class ServeCommand
@@ -23,7 +24,7 @@ public static class ServeCommand
             var console = parseResult.InvocationConfiguration.Output;
             var url = parseResult.GetValue(urls)!;
             await using var development = await DevelopmentServices.StartAsync(
-                VaceLocalHost.ReadConfiguration([]), azuriteLocation: Path.GetFullPath(".azurite"), cancellationToken: cancellationToken);
+                VaceLocalHost.ReadConfiguration([]), dataLocation: Path.GetFullPath(".azurite"), cancellationToken: cancellationToken);
             if (development.UsesSimulator)
             {
                 await console.WriteLineAsync($"DashScope: the simulator at {development.Simulator!.BaseUrl} (no API key configured).");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -8,9 +9,11 @@ namespace VaceFunctions.Local.Hosting;
 /// <summary>
 /// Azurite, the Azure Storage emulator, run as a child process: installed by the project from npm
 /// (<c>node_modules/.bin/azurite</c>), in memory or in a folder, on free loopback ports or the default ones.
-/// Killed when disposed or when this process exits — also when it is killed outright: Azurite runs under
-/// <c>azurite-watchdog.js</c>, which kills it once this process's end of the watchdog's stdin closes, as the system
-/// does for a process that dies however it dies. Its ports are free again for the next start.
+/// Stopped when disposed or when this process exits — also when it is killed outright: Azurite runs under
+/// <c>azurite-watchdog.js</c>, which stops it once this process's end of the watchdog's stdin closes, as the system
+/// does for a process that dies however it dies. Stopped, not killed: Azurite saves its data to its folder only every
+/// few seconds and on a graceful stop, and a storage account must not lose writes it acknowledged. Its ports are free
+/// again for the next start.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -18,6 +21,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private const string WatchdogScript = "azurite-watchdog.js";
+
+    /// <summary>In an Azurite's folder: the process id of the watchdog that runs it.</summary>
+    private const string WatchdogPidFile = "azurite-watchdog.pid";
 
     private readonly Process _process;
 
@@ -45,6 +51,11 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartAsync(string? location = null, CancellationToken cancellationToken = default)
     {
         var (blob, queue, table) = location is null ? (FreePort(), FreePort(), FreePort()) : (10000, 10001, 10002);
+        if (location is not null)
+        {
+            await WaitForPreviousAsync(location, cancellationToken);
+        }
+
         // stdin stays open and unwritten for the watchdog: its end is how the watchdog learns this process has gone.
         var start = new ProcessStartInfo("node")
         {
@@ -95,17 +106,61 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await Task.Delay(100, cancellationToken);
         }
 
+        if (location is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(location, WatchdogPidFile), process.Id.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        }
+
         return new AzuriteProcess(process, blob, queue, table);
+    }
+
+    /// <summary>
+    /// Waits for the Azurite that last ran on this folder to end: a stopping Azurite closes its ports first and saves
+    /// its data after, and one started over the folder before that would read the data as it was seconds earlier.
+    /// </summary>
+    private static async Task WaitForPreviousAsync(string location, CancellationToken cancellationToken)
+    {
+        var pidFile = Path.Combine(location, WatchdogPidFile);
+        if (!File.Exists(pidFile) || !int.TryParse(await File.ReadAllTextAsync(pidFile, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return;
+        }
+
+        try
+        {
+            using var previous = Process.GetProcessById(pid);
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            grace.CancelAfter(TimeSpan.FromSeconds(30));
+            await previous.WaitForExitAsync(grace.Token);
+        }
+        catch (ArgumentException)
+        {
+            // Not running: it ended long ago.
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Its watchdog kills it well before this; whatever holds the id now is not it.
+        }
     }
 
     /// <summary>True when something listens on the default Azurite blob port (an Azurite already running).</summary>
     public static Task<bool> IsDefaultRunningAsync(CancellationToken cancellationToken = default) => IsListeningAsync(10000, cancellationToken);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        Kill(_process);
+        // The watchdog's stdin ending is its signal to stop Azurite gracefully; a kill is for one that does not stop.
+        _process.StandardInput.Close();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(_process);
+        }
+
         _process.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private static string FindExecutable()

@@ -10,6 +10,8 @@ namespace VaceFunctions.Local.Hosting;
 /// Azurite the storage account, whose exact origins alone the media probe and output copy may reach (see
 /// <c>UrlGuard</c>); callbacks may not. With the simulator, intake substitutes its sample media for the documented
 /// example media (<see cref="SimulatorBaseUrlKey"/>), so every documented request runs offline, unchanged, from any source.
+/// Given a data location, both keep their data there, so jobs survive a restart of the host, however it ended: Azurite
+/// its storage, the simulator its tasks and port (<see cref="SimulatorStateFileName"/>), as the real service would.
 /// </summary>
 public sealed class DevelopmentServices : IAsyncDisposable
 {
@@ -18,6 +20,9 @@ public sealed class DevelopmentServices : IAsyncDisposable
     /// (<see cref="SampleDocuments.SimulatorMedia"/>); set when the simulator is started here.
     /// </summary>
     public const string SimulatorBaseUrlKey = "Simulator:BaseUrl";
+
+    /// <summary>The simulator's state file in the data location.</summary>
+    public const string SimulatorStateFileName = "simulator.json";
 
     private readonly List<IAsyncDisposable> _started = [];
 
@@ -40,11 +45,13 @@ public sealed class DevelopmentServices : IAsyncDisposable
     }
 
     /// <param name="configuration">The host's configuration so far.</param>
-    /// <param name="azuriteLocation">Where a started Azurite keeps its data; null keeps it in memory on free ports.</param>
+    /// <param name="dataLocation">
+    /// Where a started Azurite (on the default ports) and simulator keep their data; null keeps both in memory, Azurite on free ports.
+    /// </param>
     /// <param name="simulator">Adjusts a started simulator (the demo shortens its task durations).</param>
     /// <param name="cancellationToken">Stops the start.</param>
     public static async Task<DevelopmentServices> StartAsync(
-        IConfiguration configuration, string? azuriteLocation, Action<SimulatorOptions>? simulator = null, CancellationToken cancellationToken = default)
+        IConfiguration configuration, string? dataLocation, Action<SimulatorOptions>? simulator = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new DevelopmentServices();
@@ -52,13 +59,13 @@ public sealed class DevelopmentServices : IAsyncDisposable
         {
             if (string.IsNullOrEmpty(configuration["AzureWebJobsStorage"]))
             {
-                if (azuriteLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
+                if (dataLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
                 {
                     services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.DefaultConnectionString;
                 }
                 else
                 {
-                    var azurite = await AzuriteProcess.StartAsync(azuriteLocation, cancellationToken);
+                    var azurite = await AzuriteProcess.StartAsync(dataLocation, cancellationToken);
                     services._started.Add(azurite);
                     services.Overrides["AzureWebJobsStorage"] = azurite.ConnectionString;
                 }
@@ -66,7 +73,17 @@ public sealed class DevelopmentServices : IAsyncDisposable
 
             if (StartsSimulator(configuration))
             {
-                var running = await SimulatorHost.StartAsync(simulator, cancellationToken: cancellationToken);
+                var running = await SimulatorHost.StartAsync(
+                    options =>
+                    {
+                        if (dataLocation is not null)
+                        {
+                            options.StateFile = Path.Combine(dataLocation, SimulatorStateFileName);
+                        }
+
+                        simulator?.Invoke(options);
+                    },
+                    cancellationToken: cancellationToken);
                 services._started.Add(running);
                 services.Simulator = running;
                 services.UsesSimulator = true;

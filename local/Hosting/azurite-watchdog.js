@@ -1,12 +1,25 @@
 // Runs Azurite for as long as the process that started it lives: usage `node azurite-watchdog.js AZURITE [ARGS…]`.
 // The starting process holds this one's stdin open and never writes to it; however it ends (even by SIGKILL, when no
-// shutdown code of its own runs), the system closes its end of the pipe, stdin ends here, and Azurite is killed.
+// shutdown code of its own runs), the system closes its end of the pipe, stdin ends here, and Azurite is stopped.
+// Stopped with SIGTERM, on which Azurite saves its databases before it exits: it keeps them in memory and writes them
+// to its --location only every 5 s, so SIGKILL would lose the storage writes of its last seconds, writes its clients
+// were told had succeeded. SIGKILL only if it has not exited in time.
 'use strict';
 const { spawn } = require('node:child_process');
 
+const graceSeconds = 20;
 const [azurite, ...args] = process.argv.slice(2);
 const child = spawn(azurite, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-const stop = () => child.kill('SIGKILL');
+let stopping = false;
+const stop = () => {
+  if (stopping) {
+    return;
+  }
+
+  stopping = true;
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), graceSeconds * 1000);
+};
 
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);

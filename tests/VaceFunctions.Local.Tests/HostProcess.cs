@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -8,13 +9,18 @@ namespace VaceFunctions.Local.Tests;
 /// <summary>
 /// A real <c>vace serve</c> process (built beside the tests), configured through its environment as a user would:
 /// storage, DashScope address and key, task hub, worker id and the workflow's settings. Killed (SIGKILL) with
-/// whatever it started when disposed if still running.
+/// whatever it started when disposed if still running. Its standard output is kept, line by line.
 /// </summary>
 internal sealed class HostProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
 
-    private HostProcess(Process process, int port) => (_process, Port) = (process, port);
+    private HostProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
 
     /// <summary>The port its HTTP API listens on.</summary>
     public int Port { get; }
@@ -22,6 +28,9 @@ internal sealed class HostProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     public int Id => _process.Id;
+
+    /// <summary>What the host wrote to its standard output so far.</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>
     /// Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated;
@@ -47,21 +56,21 @@ internal sealed class HostProcess : IDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var host = new HostProcess(process, port);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                host._output.Enqueue(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(process, port);
+        return host;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Waits until the host answers on its port (its OpenAPI document); fails when it exits or takes over a minute.</summary>
+    /// <summary>Waits until the host answers on its HTTP port (its OpenAPI document), at most a minute.</summary>
     public async Task WaitUntilServingAsync()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/"), Timeout = TimeSpan.FromSeconds(5) };
@@ -85,6 +94,25 @@ internal sealed class HostProcess : IDisposable
 
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>
+    /// Settings of a serve left to start what it lacks, as a new user's is: no storage (Azurite, data in ./.azurite)
+    /// and no DashScope key (the simulator); a task hub of its own.
+    /// </summary>
+    public static Dictionary<string, string?> OfflineSettings() => new()
+    {
+        ["AzureWebJobsStorage"] = null,
+        ["DashScope:ApiKey"] = null,
+        ["DashScope:BaseUrl"] = null,
+        ["Durable:TaskHub"] = Azurite.UniqueName("h"),
+    };
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>SIGKILL of the host alone: no shutdown code runs, as in a crash or an OOM kill; what it started is left to itself.</summary>

@@ -42,6 +42,57 @@ internal static class HostTestSupport
         return done.ReadOutputAs<VaceJobResult>()!;
     }
 
+    /// <summary>The service's own five example requests (../shared/reference/requests), as files.</summary>
+    public static string[] ReferenceRequests()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "VaceFunctions.sln")))
+            {
+                var requests = Directory.GetFiles(Path.Combine(dir.FullName, "..", "shared", "reference", "requests"), "*.json").Order().ToArray();
+                Assert.Equal(5, requests.Length);
+                return requests;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root was not found.");
+    }
+
+    /// <summary>Sends a request file unchanged to the host's DashScope-compatible face, as the service's curl does; returns its task id.</summary>
+    public static async Task<string> CreateTaskAsync(HttpClient http, string requestFile)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis")
+        {
+            Content = new ByteArrayContent(await File.ReadAllBytesAsync(requestFile)) { Headers = { { "Content-Type", "application/json" } } },
+            Headers = { { "X-DashScope-Async", "enable" } },
+        };
+        using var created = await http.SendAsync(create);
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.IsSuccessStatusCode, $"{Path.GetFileName(requestFile)}: {(int)created.StatusCode} {body}");
+        return JsonNode.Parse(body)!["output"]!["task_id"]!.GetValue<string>();
+    }
+
+    /// <summary>Queries the host's DashScope-compatible face until the task ends; returns its <c>output</c>.</summary>
+    public static async Task<JsonNode> WaitForTaskAsync(HttpClient http, string taskId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var output = JsonNode.Parse(await http.GetStringAsync($"api/v1/tasks/{taskId}"))!["output"]!;
+            if (output["task_status"]!.GetValue<string>() is not ("PENDING" or "RUNNING"))
+            {
+                return output;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"task {taskId} still {output["task_status"]} after 3 min: {await http.GetStringAsync($"api/jobs/{taskId}")}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Waits for a JSON blob (a manifest or rejection record) to appear; returns it.</summary>
     public static async Task<JsonNode> WaitForJsonBlobAsync(BlobClient blob)
     {

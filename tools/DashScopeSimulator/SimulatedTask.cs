@@ -4,7 +4,8 @@ namespace VaceFunctions.DashScopeSimulator;
 
 /// <summary>
 /// One task and its fixed script: the lifecycle is computed from the time it was submitted, so no background
-/// work is needed and a query at any moment sees the status the real service would show.
+/// work is needed and a query at any moment sees the status the real service would show — also after a restart of a
+/// simulator that keeps its state in a file, since the script is all there is to keep.
 /// </summary>
 internal sealed class SimulatedTask(string id, DateTimeOffset submittedAt, string? failCode, bool stuck)
 {
@@ -13,6 +14,8 @@ internal sealed class SimulatedTask(string id, DateTimeOffset submittedAt, strin
     public DateTimeOffset SubmittedAt { get; } = submittedAt;
 
     public string? FailCode { get; } = failCode;
+
+    public bool Stuck { get; } = stuck;
 
     public DateTimeOffset? CanceledAt { get; set; }
 
@@ -33,7 +36,7 @@ internal sealed class SimulatedTask(string id, DateTimeOffset submittedAt, strin
             return DashScopeTaskStatus.Pending;
         }
 
-        if (stuck || now < EndsAt(options))
+        if (Stuck || now < EndsAt(options))
         {
             return DashScopeTaskStatus.Running;
         }

@@ -6,7 +6,7 @@ namespace VaceFunctions.DashScopeSimulator;
 /// Builds the simulator as a web application: standalone (<c>dotnet run --project tools/DashScopeSimulator</c>,
 /// on http://127.0.0.1:5080 unless <c>--urls</c> says otherwise) or embedded in tests and the local host.
 /// </summary>
-public static class SimulatorHost
+public static partial class SimulatorHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -34,13 +34,48 @@ public static class SimulatorHost
         return app;
     }
 
-    /// <summary>Starts a simulator on a free loopback port, quiet except for warnings.</summary>
+    /// <summary>
+    /// Starts a simulator on a free loopback port, quiet except for warnings. One with a
+    /// <see cref="SimulatorOptions.StateFile"/> takes the port it had before when that is free, and keeps the port it
+    /// gets in the file.
+    /// </summary>
     public static async Task<RunningSimulator> StartAsync(
         Action<SimulatorOptions>? configure = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
-        var app = Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], configure, time);
+        string[] args = ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"];
+        var app = Build(args, configure, time);
+        var state = app.Services.GetRequiredService<SimulatorState>();
+        if (state.Address is { } address)
+        {
+            app.Urls.Add(address);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+                return new RunningSimulator(app);
+            }
+            catch (IOException ex)
+            {
+                // Taken by another process: the tasks carry on elsewhere, but URLs handed out for the old port are lost.
+                Log.AddressTaken(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SimulatorHost)), address, ex.Message);
+                await app.DisposeAsync();
+                app = Build(args, configure, time);
+                state = app.Services.GetRequiredService<SimulatorState>();
+            }
+        }
+
         await app.StartAsync(cancellationToken);
+        if (state.Options.StateFile is { Length: > 0 })
+        {
+            state.Address = app.Urls.First();
+        }
+
         return new RunningSimulator(app);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "The simulator cannot listen on {Address} again ({Reason}); it listens on a new port, and video URLs it gave out before are lost")]
+        public static partial void AddressTaken(ILogger logger, string address, string reason);
     }
 }
 

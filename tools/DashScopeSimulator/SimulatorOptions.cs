@@ -38,6 +38,13 @@ public sealed class SimulatorOptions
     /// </summary>
     public long OutputSizeBytes { get; set; }
 
+    /// <summary>
+    /// When set, the file the simulator keeps its account in (tasks, counters, the URL signing key and, when started
+    /// with <see cref="SimulatorHost.StartAsync"/>, its address), so a restarted simulator continues its tasks and
+    /// keeps its URLs; unset, everything is in memory and gone with the process.
+    /// </summary>
+    public string? StateFile { get; set; }
+
     /// <summary>Faults to inject; replaceable at run time through <c>PUT /admin/faults</c>.</summary>
     public SimulatorFaults Faults { get; set; } = new();
 }

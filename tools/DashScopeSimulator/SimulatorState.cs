@@ -7,18 +7,21 @@ namespace VaceFunctions.DashScopeSimulator;
 
 /// <summary>
 /// The simulator's account: its tasks, limits, injected faults and counters. Thread-safe; one lock guards all
-/// of it, which is plenty for a test double.
+/// of it, which is plenty for a test double. With <see cref="SimulatorOptions.StateFile"/> the account outlives the
+/// process, as the real service's does: tasks, counters, the URL signing key and the address are read back on start
+/// and written whenever a task is created or canceled. Faults are not kept: a restart starts from the configured ones.
 /// </summary>
 public sealed class SimulatorState
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private readonly byte[] _signingKey = RandomNumberGenerator.GetBytes(32);
+    private readonly byte[] _signingKey;
     private readonly Dictionary<string, SimulatedTask> _tasks = [];
     private readonly Queue<DateTimeOffset> _recentSubmissions = new();
     private SimulatorFaults _faults;
     private SimulatorCounters _counters = new();
     private int _taskSequence;
+    private string? _address;
 
     public SimulatorState(IOptions<SimulatorOptions> options, TimeProvider time)
     {
@@ -26,11 +29,40 @@ public sealed class SimulatorState
         Options = options.Value;
         _time = time;
         _faults = Options.Faults;
+        var saved = Options.StateFile is { Length: > 0 } file ? SimulatorStateFile.Read(file) : null;
+        _signingKey = saved is null ? RandomNumberGenerator.GetBytes(32) : Convert.FromBase64String(saved.SigningKey);
+        if (saved is not null)
+        {
+            _address = saved.Address;
+            _taskSequence = saved.TaskSequence;
+            _counters = saved.Counters;
+            foreach (var task in saved.Tasks)
+            {
+                _tasks[task.Id] = task;
+            }
+        }
     }
 
     public SimulatorOptions Options { get; }
 
     public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>
+    /// Where a simulator with a state file last listened (kept in the file): it listens there again after a restart,
+    /// so the video and media URLs it handed out, and the base URL its clients were given, still lead to it.
+    /// </summary>
+    public string? Address
+    {
+        get { lock (_gate) { return _address; } }
+        internal set
+        {
+            lock (_gate)
+            {
+                _address = value;
+                Save();
+            }
+        }
+    }
 
     /// <summary>The faults now in force; setting them replaces all of them.</summary>
     public SimulatorFaults Faults
@@ -61,6 +93,7 @@ public sealed class SimulatorState
             _faults = Options.Faults;
             _counters = new SimulatorCounters();
             _taskSequence = 0;
+            Save();
         }
     }
 
@@ -166,6 +199,7 @@ public sealed class SimulatorState
                 ConcurrentPeak = Math.Max(_counters.ConcurrentPeak, active + 1),
                 FaultsInjected = _counters.FaultsInjected + (dropAnswer ? 1 : 0),
             };
+            Save();
             return new SubmitOutcome(task, null, null, dropAnswer);
         }
     }
@@ -203,6 +237,7 @@ public sealed class SimulatorState
             }
 
             task.CanceledAt = Now;
+            Save();
             return true;
         }
     }
@@ -210,6 +245,26 @@ public sealed class SimulatorState
     /// <summary>The signature of a video URL: it binds the task id and the expiry, as a signed storage URL does.</summary>
     internal string Sign(string taskId, long expiresUnixSeconds) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes($"{taskId}\n{expiresUnixSeconds}")));
+
+    /// <summary>
+    /// Writes the account to the state file, if there is one; called under the lock. Tasks past their lifetime are
+    /// dropped first: the service answers UNKNOWN for them as for an id it never issued, so the file stays small.
+    /// </summary>
+    private void Save()
+    {
+        if (Options.StateFile is not { Length: > 0 } file)
+        {
+            return;
+        }
+
+        var now = Now;
+        foreach (var expired in _tasks.Values.Where(t => t.StatusAt(now, Options) == DashScopeTaskStatus.Unknown).Select(t => t.Id).ToList())
+        {
+            _tasks.Remove(expired);
+        }
+
+        SimulatorStateFile.Write(file, new SimulatorSnapshot(_address, Convert.ToBase64String(_signingKey), _taskSequence, [.. _tasks.Values], _counters));
+    }
 
     private TaskView? View(string taskId)
     {

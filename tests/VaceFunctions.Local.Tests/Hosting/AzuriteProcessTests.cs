@@ -1,14 +1,20 @@
 using System.Globalization;
+using Azure.Storage.Blobs;
 using VaceFunctions.Local.Hosting;
 
 namespace VaceFunctions.Local.Tests.Hosting;
 
 /// <summary>
-/// The Azurite a real <c>vace serve</c> starts (no storage configured: data in ./.azurite, the default ports), when the
-/// host is killed outright: Azurite goes with it, and the next start finds its ports free.
+/// Azurite with its data on disk: stopped, it keeps every write it acknowledged. The Azurite a real <c>vace serve</c>
+/// starts (no storage configured: data in ./.azurite, the default ports), when the host is killed outright: Azurite
+/// goes with it, and the next start finds its ports free.
 /// </summary>
+[Collection(DefaultPortsCollection)]
 public sealed class AzuriteProcessTests : IDisposable
 {
+    /// <summary>Tests whose Azurite takes the default ports, as serve's own does: one at a time.</summary>
+    public const string DefaultPortsCollection = "Azurite on the default ports";
+
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("vace-serve-");
 
     public void Dispose() => _folder.Delete(recursive: true);
@@ -16,15 +22,9 @@ public sealed class AzuriteProcessTests : IDisposable
     [Fact]
     public async Task Serve_KilledOutright_TakesItsAzuriteWithIt_AndTheNextServeStartsItsOwnOnTheSamePorts()
     {
-        Assert.False(await AzuriteProcess.IsDefaultRunningAsync(), "Something else listens on 10000, the port serve's own Azurite takes: stop it first.");
+        await WaitUntilDefaultPortsFreeAsync();
         var port = HostProcess.FreePort();
-        var settings = new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = null,
-            ["DashScope:ApiKey"] = null,
-            ["DashScope:BaseUrl"] = null,
-            ["Durable:TaskHub"] = Azurite.UniqueName("h"),
-        };
+        var settings = HostProcess.OfflineSettings();
 
         int[] azurite;
         using (var first = HostProcess.Start(port, settings, _folder.FullName))
@@ -48,6 +48,36 @@ public sealed class AzuriteProcessTests : IDisposable
         using var second = HostProcess.Start(port, settings, _folder.FullName);
         await second.WaitUntilServingAsync();
         Assert.NotEmpty(ProcessTree.DescendantsRunning(second.Id, "azurite"));
+    }
+
+    [Fact]
+    public async Task Dispose_OfAzuriteOnDisk_KeepsWhatWasWrittenJustBefore()
+    {
+        await WaitUntilDefaultPortsFreeAsync();
+        var first = await AzuriteProcess.StartAsync(_folder.FullName);
+        var container = new BlobContainerClient(first.ConnectionString, "kept");
+        await container.CreateAsync();
+        await container.UploadBlobAsync("written-last", BinaryData.FromString("acknowledged"));
+        await first.DisposeAsync();
+
+        await using var second = await AzuriteProcess.StartAsync(_folder.FullName);
+        var blob = new BlobClient(second.ConnectionString, "kept", "written-last");
+        Assert.True((await blob.ExistsAsync()).Value, "a blob written just before Azurite was stopped is gone");
+        Assert.Equal("acknowledged", (await blob.DownloadContentAsync()).Value.Content.ToString());
+    }
+
+    /// <summary>
+    /// Waits until nothing listens on Azurite's default blob port: the Azurite of a test that just ended may take a
+    /// moment to go. One that stays is someone else's, and in the way.
+    /// </summary>
+    internal static async Task WaitUntilDefaultPortsFreeAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await AzuriteProcess.IsDefaultRunningAsync())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Something else listens on 10000, the port of an Azurite on disk: stop it first.");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Processes as Linux's /proc shows them.</summary>

@@ -71,21 +71,11 @@ public sealed class DevelopmentServicesTests
         await using var development = await StartDevelopmentServicesAsync();
         await using var host = await StartServeLikeHostAsync(development);
         using var http = new HttpClient { BaseAddress = new Uri(host.Urls.First() + "/") };
-        var requests = Directory.GetFiles(Path.Combine(RepositoryRoot(), "..", "shared", "reference", "requests"), "*.json").Order().ToArray();
-        Assert.Equal(5, requests.Length);
-
+        var requests = HostTestSupport.ReferenceRequests();
         var tasks = new List<string>();
         foreach (var request in requests)
         {
-            using var create = new HttpRequestMessage(HttpMethod.Post, "api/v1/services/aigc/video-generation/video-synthesis")
-            {
-                Content = new ByteArrayContent(await File.ReadAllBytesAsync(request)) { Headers = { { "Content-Type", "application/json" } } },
-                Headers = { { "X-DashScope-Async", "enable" } },
-            };
-            using var created = await http.SendAsync(create);
-            var body = await created.Content.ReadAsStringAsync();
-            Assert.True(created.IsSuccessStatusCode, $"{Path.GetFileName(request)}: {(int)created.StatusCode} {body}");
-            tasks.Add(JsonNode.Parse(body)!["output"]!["task_id"]!.GetValue<string>());
+            tasks.Add(await HostTestSupport.CreateTaskAsync(http, request));
         }
 
         // A README sample, unchanged but for its id, from the queue: the same substitution, said in the manifest.
@@ -98,7 +88,7 @@ public sealed class DevelopmentServicesTests
         var outputs = host.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(host.Services.GetRequiredService<IOptions<WorkflowOptions>>().Value.OutputContainer);
         foreach (var (task, request) in tasks.Zip(requests))
         {
-            var output = await WaitForTaskAsync(http, task);
+            var output = await HostTestSupport.WaitForTaskAsync(http, task);
             Assert.True(output["task_status"]!.GetValue<string>() == "SUCCEEDED", $"{Path.GetFileName(request)}: {output.ToJsonString()}");
             Assert.StartsWith(outputs.Uri.AbsoluteUri + "/", output["video_url"]!.GetValue<string>(), StringComparison.Ordinal);
         }
@@ -115,7 +105,7 @@ public sealed class DevelopmentServicesTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = (await Azurite.GetAsync()).ConnectionString })
             .Build();
-        return await DevelopmentServices.StartAsync(configuration, azuriteLocation: null, o =>
+        return await DevelopmentServices.StartAsync(configuration, dataLocation: null, o =>
         {
             o.PendingDuration = TimeSpan.FromMilliseconds(200);
             o.RunningDuration = TimeSpan.FromMilliseconds(300);
@@ -138,36 +128,6 @@ public sealed class DevelopmentServicesTests
         var host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
         await host.StartAsync();
         return host;
-    }
-
-    /// <summary>Queries the DashScope face until the task ends; returns its <c>output</c>.</summary>
-    private static async Task<JsonNode> WaitForTaskAsync(HttpClient http, string taskId)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var output = JsonNode.Parse(await http.GetStringAsync($"api/v1/tasks/{taskId}"))!["output"]!;
-            if (output["task_status"]!.GetValue<string>() is not ("PENDING" or "RUNNING"))
-            {
-                return output;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"task {taskId} still {output["task_status"]} after 2 min");
-            await Task.Delay(200);
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "VaceFunctions.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root was not found.");
     }
 
     private static JsonObject Sample(Uri simulator, string id)

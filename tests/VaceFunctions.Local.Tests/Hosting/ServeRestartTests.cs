@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Local.Hosting;
+
+namespace VaceFunctions.Local.Tests.Hosting;
+
+/// <summary>
+/// <c>vace serve</c> offline as a new user runs it — no storage, no DashScope key, so serve starts Azurite and the
+/// simulator with their data in ./.azurite — killed outright while the service's own requests are in flight, and
+/// started again on the same folder: the jobs carry on where they were, as they would with the real service.
+/// </summary>
+[Collection(AzuriteProcessTests.DefaultPortsCollection)]
+public sealed partial class ServeRestartTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("vace-serve-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    [Suites.FullSuiteFact("after other serve tests in the same run, one job in about five stalls after the restart (no poll for minutes; under investigation, see issue 14's note), so CI does not run it")]
+    public async Task ReferenceRequests_OnTheDashScopeFace_SucceedWithOneSubmissionEach_WhenServeIsKilledMidFlightAndRestarted()
+    {
+        await AzuriteProcessTests.WaitUntilDefaultPortsFreeAsync();
+        var port = HostProcess.FreePort();
+        var settings = new Dictionary<string, string?>(HostProcess.OfflineSettings())
+        {
+            // Long enough for every task to be still running when the host is killed; all five at once.
+            ["Simulator:RunningDuration"] = "00:00:40",
+            ["Simulator:MaxConcurrentTasks"] = "5",
+            ["Vace:MaxConcurrentTasks"] = "5",
+            ["Vace:InitialPollInterval"] = "00:00:01",
+            ["Vace:PollInterval"] = "00:00:01",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/") };
+        var requests = HostTestSupport.ReferenceRequests();
+
+        var tasks = new List<string>();
+        string simulator;
+        using (var first = HostProcess.Start(port, settings, _folder.FullName))
+        {
+            await first.WaitUntilServingAsync();
+            simulator = SimulatorUrl(first);
+            foreach (var request in requests)
+            {
+                tasks.Add(await HostTestSupport.CreateTaskAsync(http, request));
+            }
+
+            await WaitUntilSubmittedAsync(http, tasks);
+            foreach (var task in tasks)
+            {
+                var output = JsonNode.Parse(await http.GetStringAsync($"api/v1/tasks/{task}"))!["output"]!;
+                Assert.True(output["task_status"]!.GetValue<string>() is "PENDING" or "RUNNING", $"{task} ended before the kill: {output.ToJsonString()}");
+            }
+
+            first.Kill();
+        }
+
+        // The killed host's Azurite saves its data as it stops; the restarted host starts its own over that data.
+        await AzuriteProcessTests.WaitUntilDefaultPortsFreeAsync();
+        using var second = HostProcess.Start(port, settings, _folder.FullName);
+        await second.WaitUntilServingAsync();
+        Assert.Equal(simulator, SimulatorUrl(second));
+
+        using var download = new HttpClient();
+        foreach (var (task, request) in tasks.Zip(requests))
+        {
+            var output = await HostTestSupport.WaitForTaskAsync(http, task);
+            Assert.True(output["task_status"]!.GetValue<string>() == "SUCCEEDED", $"{Path.GetFileName(request)}: {output.ToJsonString()}");
+            var video = output["video_url"]!.GetValue<string>();
+            Assert.StartsWith($"http://127.0.0.1:10000/{AzuriteProcess.Account}/", video, StringComparison.Ordinal);
+            Assert.Equal(SampleVideo.Bytes.ToArray(), await download.GetByteArrayAsync(video));
+        }
+
+        var counters = JsonNode.Parse(await download.GetStringAsync(new Uri(new Uri(simulator), "admin/counters")))!;
+        Assert.Equal(tasks.Count, counters["tasksCreated"]!.GetValue<int>());
+        Assert.Equal(Enumerable.Repeat(1, tasks.Count), counters["tasksByBody"]!.AsObject().Select(p => p.Value!.GetValue<int>()));
+    }
+
+    /// <summary>The simulator's address, as serve announces it.</summary>
+    private static string SimulatorUrl(HostProcess host) =>
+        host.Output.Select(line => SimulatorLine().Match(line)).First(m => m.Success).Groups[1].Value;
+
+    /// <summary>Waits until every job has its DashScope task (the submission answered and recorded).</summary>
+    private static async Task WaitUntilSubmittedAsync(HttpClient http, IEnumerable<string> jobs)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        foreach (var job in jobs)
+        {
+            while (JsonNode.Parse(await http.GetStringAsync($"api/jobs/{job}"))!["progress"]?["taskId"] is null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{job} was not submitted within 2 min");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"DashScope: the simulator at (\S+) ")]
+    private static partial Regex SimulatorLine();
+}
