@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 using VaceFunctions.Local.Http;
 using Microsoft.Extensions.Configuration;
 
@@ -15,11 +14,24 @@ public static class VaceLocalHost
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    /// <summary>
+    /// Log categories that say too much at Information for a host's console — every request, every HTTP call, and
+    /// the engine's backend every queue, lease and partition move — as defaults the configuration may raise
+    /// (<c>Logging__LogLevel__DurableTask=Debug</c>).
+    /// </summary>
+    private static readonly Dictionary<string, string?> QuietCategories = new()
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        ["Logging:LogLevel:DurableTask"] = "Warning",
+    };
+
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.Sources.Clear();
         builder.Configuration
+            .AddInMemoryCollection(QuietCategories)
             .AddLocalSettings(reloadOnChange: true)
             .AddEnvironmentVariables()
             .AddCommandLine(args)
@@ -29,11 +41,6 @@ public static class VaceLocalHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-
-        // The engine's backend reports every queue, lease and partition move at Information.
-        builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddVaceLocalHost(builder.Configuration);
         var app = builder.Build();

@@ -15,6 +15,7 @@ internal sealed class HostProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _errors = new();
 
     private HostProcess(Process process, int port)
     {
@@ -31,6 +32,9 @@ internal sealed class HostProcess : IDisposable
 
     /// <summary>What the host wrote to its standard output so far.</summary>
     public IReadOnlyCollection<string> Output => _output;
+
+    /// <summary>What the host wrote to its standard error so far.</summary>
+    public IReadOnlyCollection<string> Errors => _errors;
 
     /// <summary>
     /// Starts <c>vace serve</c> on <paramref name="port"/> with <paramref name="settings"/> (configuration keys, ':' separated;
@@ -64,7 +68,13 @@ internal sealed class HostProcess : IDisposable
                 host._output.Enqueue(line);
             }
         };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                host._errors.Enqueue(line);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
