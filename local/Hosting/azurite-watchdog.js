@@ -4,12 +4,27 @@
 // Stopped with SIGTERM, on which Azurite saves its databases before it exits: it keeps them in memory and writes them
 // to its --location only every 5 s, so SIGKILL would lose the storage writes of its last seconds, writes its clients
 // were told had succeeded. SIGKILL only if it has not exited in time.
+// Azurite's output passes through this process rather than going to the starting process directly: that process's
+// end of the output pipe closes when it dies too, and Azurite, which logs as it stops, would die of the EPIPE error
+// (an unhandled 'error' event) before saving. Here output that cannot be delivered is dropped.
 'use strict';
 const { spawn } = require('node:child_process');
 
 const graceSeconds = 20;
 const [azurite, ...args] = process.argv.slice(2);
-const child = spawn(azurite, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const child = spawn(azurite, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+  let open = true;
+  to.on('error', () => {
+    open = false;
+  });
+  from.on('data', (chunk) => {
+    if (open) {
+      to.write(chunk);
+    }
+  });
+}
+
 let stopping = false;
 const stop = () => {
   if (stopping) {
@@ -32,4 +47,4 @@ child.on('error', (error) => {
   console.error(`azurite-watchdog: ${error.message}`);
   process.exit(1);
 });
-child.on('exit', (code) => process.exit(code ?? 1));
+child.on('close', (code) => process.exit(code ?? 1));

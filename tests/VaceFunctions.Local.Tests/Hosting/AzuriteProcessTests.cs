@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using VaceFunctions.Local.Hosting;
 
 namespace VaceFunctions.Local.Tests.Hosting;
@@ -48,6 +49,34 @@ public sealed class AzuriteProcessTests : IDisposable
         using var second = HostProcess.Start(port, settings, _folder.FullName);
         await second.WaitUntilServingAsync();
         Assert.NotEmpty(ProcessTree.DescendantsRunning(second.Id, "azurite"));
+    }
+
+    [Fact]
+    public async Task Serve_KilledOutright_ItsAzuriteStillKeepsWhatWasWrittenJustBefore()
+    {
+        await WaitUntilDefaultPortsFreeAsync();
+        var port = HostProcess.FreePort();
+        using (var host = HostProcess.Start(port, HostProcess.OfflineSettings(), _folder.FullName))
+        {
+            await host.WaitUntilServingAsync();
+
+            // Written well inside Azurite's 5 s between saves, then the host dies: only Azurite's save as it stops keeps them
+            // (it used to die of the broken output pipe instead).
+            var container = new BlobContainerClient(AzuriteProcess.DefaultConnectionString, "kept");
+            await container.CreateAsync();
+            await container.UploadBlobAsync("written-last", BinaryData.FromString("acknowledged"));
+            var queue = new QueueClient(AzuriteProcess.DefaultConnectionString, "kept");
+            await queue.CreateAsync();
+            await queue.SendMessageAsync("acknowledged");
+            host.Kill();
+        }
+
+        await WaitUntilDefaultPortsFreeAsync();
+        await using var restarted = await AzuriteProcess.StartAsync(Path.Combine(_folder.FullName, ".azurite"));
+        var blob = new BlobClient(restarted.ConnectionString, "kept", "written-last");
+        Assert.True((await blob.ExistsAsync()).Value, "a blob written just before serve was killed is gone");
+        var messages = (await new QueueClient(restarted.ConnectionString, "kept").PeekMessagesAsync(10)).Value;
+        Assert.Equal(["acknowledged"], messages.Select(m => m.Body.ToString()));
     }
 
     [Fact]
