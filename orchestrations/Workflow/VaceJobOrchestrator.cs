@@ -431,15 +431,22 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 due = NextPollAt(due, delay, context.CurrentUtcDateTime);
                 var fireAt = Min(due, until);
-                if (_reported is not null)
+                // The Azure Storage backend makes a timer's message visible after whole seconds (a queue's visibility
+                // timeout has no finer unit), so a timer fires up to a second early: the rest is waited out, or a poll
+                // due as the task ends would run just before, see it still running and wait a whole interval more.
+                do
                 {
-                    // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.
-                    await context.CreateTimer(fireAt, CancellationToken.None);
+                    if (_reported is not null)
+                    {
+                        // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.
+                        await context.CreateTimer(fireAt, CancellationToken.None);
+                    }
+                    else if (await WaitOrCancelAsync(fireAt) is { } reason)
+                    {
+                        return (task, reason, false);
+                    }
                 }
-                else if (await WaitOrCancelAsync(fireAt) is { } reason)
-                {
-                    return (task, reason, false);
-                }
+                while (context.CurrentUtcDateTime < fireAt);
 
                 var polled = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
                 if (polled.Outage is { } outage)
