@@ -12,7 +12,8 @@ namespace VaceFunctions.Benchmarks;
 
 /// <summary>
 /// What a hand-written script does for one job, the yardstick of the latency and throughput benchmarks: submit the
-/// request, poll every <c>interval</c> on a grid counted from the submission until the task ends, download the video
+/// request, wait <c>interval</c> before each poll until the task ends (as a script's sleep does: a grid counted to the
+/// millisecond from the submission would race the task's end when the model time is a whole number of intervals), download the video
 /// and upload it to a blob. No probe, no slots, no records, no hash, no retries.
 /// </summary>
 internal sealed class BareClient(RunningSimulator simulator, BlobContainerClient container, TimeSpan interval) : IDisposable
@@ -43,15 +44,9 @@ internal sealed class BareClient(RunningSimulator simulator, BlobContainerClient
         using var submitted = await _http.SendAsync(submit, cancellationToken);
         submitted.EnsureSuccessStatusCode();
         var taskId = (await submitted.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["output"]!["task_id"]!.GetValue<string>();
-        var submittedAt = watch.Elapsed;
-
-        for (var polls = 1; ; polls++)
+        while (true)
         {
-            var wait = submittedAt + (interval * polls) - watch.Elapsed;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, cancellationToken);
-            }
+            await Task.Delay(interval, cancellationToken);
 
             var output = (await _http.GetFromJsonAsync<JsonObject>($"api/v1/tasks/{taskId}", cancellationToken))!["output"]!;
             switch (output["task_status"]!.GetValue<string>())
