@@ -39,6 +39,15 @@ public static class JobsApi
     /// <summary>This face's error code (HTTP 422) for an idempotency key sent again with a different body.</summary>
     public const string IdempotencyKeyReused = "IdempotencyKeyReused";
 
+    /// <summary>
+    /// How long a listing may wait on storage. A stalled account would otherwise hold the request until the storage
+    /// SDK's own timeouts (100 s a try) and then fail it; past this it answers 503 with <see cref="RetryAfterSeconds"/>.
+    /// </summary>
+    public static readonly TimeSpan StorageTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Retry-After of a 503 for storage that did not answer in time.</summary>
+    public const int RetryAfterSeconds = 10;
+
     private static readonly JsonSerializerOptions DashScopeJson = new()
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -67,7 +76,8 @@ public static class JobsApi
         jobs.MapGet("", ListAsync).WithSummary(
             "A page of jobs, newest first, each with its outcome: one page of the engine's query (top, default 100), optionally by outcome "
             + "(status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut), function (function: video_edit, …) and runtime status "
-            + "(runtimeStatus: Pending, Running, Completed, Failed, Terminated); filtered by outcome or function a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page.");
+            + "(runtimeStatus: Pending, Running, Completed, Failed, Terminated); filtered by outcome or function a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page; "
+            + "503 with Retry-After when storage does not answer within 10 s.");
         jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary(
             "Ask a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); 202 when asked.");
 
@@ -226,26 +236,39 @@ public static class JobsApi
         // Outputs and custom status tell the outcome; the engine reads them with the inputs, all in the same query.
         var size = Math.Clamp(top ?? 100, 1, 1000);
         var query = new OrchestrationQuery { Statuses = statuses?.ToArray(), PageSize = size, FetchInputsAndOutputs = true };
-        await foreach (var page in client.GetAllInstancesAsync(query).AsPages(continuationToken, size).WithCancellation(cancellationToken))
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StorageTimeout);
+        try
         {
-            if (page.ContinuationToken is { Length: > 0 } next)
+            await foreach (var page in client.GetAllInstancesAsync(query).AsPages(continuationToken, size).WithCancellation(bounded.Token))
             {
-                response.Headers["X-Continuation-Token"] = next;
-            }
-
-            return Results.Ok(page.Values
-                .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j), JobStatusView.RequestOf(j)?.Function))
-                .Where(j => (outcome is null || j.Outcome == outcome) && (string.IsNullOrEmpty(function) || j.Function == function))
-                .OrderByDescending(j => j.Instance.CreatedAt)
-                .Select(j => new
+                if (page.ContinuationToken is { Length: > 0 } next)
                 {
-                    id = j.Instance.InstanceId,
-                    outcome = j.Outcome.ToString(),
-                    function = j.Function,
-                    runtimeStatus = j.Instance.RuntimeStatus.ToString(),
-                    createdAt = j.Instance.CreatedAt.UtcDateTime,
-                    lastUpdatedAt = j.Instance.LastUpdatedAt.UtcDateTime,
-                }));
+                    response.Headers["X-Continuation-Token"] = next;
+                }
+
+                return Results.Ok(page.Values
+                    .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j), JobStatusView.RequestOf(j)?.Function))
+                    .Where(j => (outcome is null || j.Outcome == outcome) && (string.IsNullOrEmpty(function) || j.Function == function))
+                    .OrderByDescending(j => j.Instance.CreatedAt)
+                    .Select(j => new
+                    {
+                        id = j.Instance.InstanceId,
+                        outcome = j.Outcome.ToString(),
+                        function = j.Function,
+                        runtimeStatus = j.Instance.RuntimeStatus.ToString(),
+                        createdAt = j.Instance.CreatedAt.UtcDateTime,
+                        lastUpdatedAt = j.Instance.LastUpdatedAt.UtcDateTime,
+                    }));
+            }
+        }
+        catch (Exception) when (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The engine's client reports a cut-off call as canceled, or as the RPC's own failure: either way storage
+            // did not answer in time, and the caller is told to come back rather than left waiting.
+            response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: $"Storage did not answer within {StorageTimeout.TotalSeconds:0} s; retry after {RetryAfterSeconds} s.");
         }
 
         return Results.Ok(Array.Empty<object>());

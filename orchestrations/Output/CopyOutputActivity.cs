@@ -16,7 +16,7 @@ namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
 /// Copies the result video from its expiring URL into the owned blob, streaming: blocks of 4 MB are staged as
-/// they arrive (one buffer in flight, whatever the size), SHA-256 is computed on the way, and the size is checked
+/// they arrive, up to 4 uploading while the download goes on (bounded buffers, whatever the size), SHA-256 is computed on the way, and the size is checked
 /// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
 /// task id, sha256, duration). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
 /// corrupt blob. The commit is If-None-Match: * (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
@@ -41,6 +41,9 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     public override Task<Result> RunAsync(TaskActivityContext context, Request input) => RunAsync(input, CancellationToken.None);
 
     public const int BlockBytes = 4 * 1024 * 1024;
+
+    /// <summary>Blocks uploading while the next is downloaded: enough to keep both streams busy, 16 MB of buffers.</summary>
+    public const int StagesInFlight = 4;
 
     public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
     {
@@ -98,23 +101,27 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input.JobId}/{input.TaskId}")), 0, 8);
-        var buffer = ArrayPool<byte>.Shared.Rent(BlockBytes);
         var blockIds = new List<string>();
+        var staging = new Queue<(Task Upload, byte[] Buffer)>();
         long total = 0;
         TimeSpan? duration = null;
         try
         {
             while (true)
             {
+                // The download goes on while earlier blocks upload: at most StagesInFlight buffers, whatever the size.
+                var buffer = staging.Count < StagesInFlight ? ArrayPool<byte>.Shared.Rent(BlockBytes) : await NextFreeAsync(staging);
+
                 // One byte past the limit tells a body that is too long, whatever its Content-Length said.
                 var filled = await FillAsync(source, buffer, (int)Math.Min(BlockBytes, limit + 1 - total), cancellationToken);
-                if (filled == 0)
+                if (filled == 0 || total + filled > limit)
                 {
-                    break;
-                }
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    if (filled == 0)
+                    {
+                        break;
+                    }
 
-                if (total + filled > limit)
-                {
                     return TooLarge(null, limit);
                 }
 
@@ -125,18 +132,32 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                 }
 
                 var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{tag}-{blockIds.Count.ToString("D8", CultureInfo.InvariantCulture)}"));
-                using (var block = new MemoryStream(buffer, 0, filled, writable: false))
-                {
-                    await blob.StageBlockAsync(blockId, block, cancellationToken: cancellationToken);
-                }
-
+                staging.Enqueue((blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: cancellationToken), buffer));
                 blockIds.Add(blockId);
                 total += filled;
+            }
+
+            while (staging.Count > 0)
+            {
+                ArrayPool<byte>.Shared.Return(await NextFreeAsync(staging));
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // On failure the uploads still running are waited for (their failures are the one already thrown's
+            // consequences) before their buffers go back to the pool.
+            foreach (var (upload, buffer) in staging)
+            {
+                try
+                {
+                    await upload;
+                }
+                catch (Exception)
+                {
+                }
+
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         if (expected is { } length && length != total)
@@ -190,6 +211,15 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         properties.ContentLength,
         properties.Metadata[Sha256Key],
         properties.Metadata.TryGetValue(DurationKey, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
+
+    /// <summary>Waits for the oldest block's upload and hands back its buffer.</summary>
+    private static async Task<byte[]> NextFreeAsync(Queue<(Task Upload, byte[] Buffer)> staging)
+    {
+        var (upload, buffer) = staging.Peek();
+        await upload;
+        staging.Dequeue();
+        return buffer;
+    }
 
     private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken)
     {

@@ -77,6 +77,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     internal static DateTime NextPollAt(DateTime previousDue, TimeSpan delay, DateTime now) =>
         previousDue + delay > now ? previousDue + delay : now;
 
+    /// <summary>
+    /// How far past its due time a poll's timer is set. The Azure Storage backend makes a timer's message visible after
+    /// whole seconds (a queue's visibility timeout has no finer unit), so a timer fires up to a second before its time:
+    /// a poll due as the task ends would run just before, see it still running and wait a whole interval more. Set a
+    /// second late (or one interval, if that is shorter), it runs at its due time or within the second after; waiting
+    /// again for what is left instead would spin, one timer and episode after another, through that second.
+    /// </summary>
+    internal static TimeSpan TimerPad(TimeSpan delay) => Min(delay, TimeSpan.FromSeconds(1));
+
     /// <summary>The delay before the next poll after one that could not reach the service: doubling up to 5 min.</summary>
     internal static TimeSpan NextOutageDelay(TimeSpan previous) => Min(previous * 2, OutagePollCap);
 
@@ -441,7 +450,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             for (var polls = 1; ; polls++)
             {
                 due = NextPollAt(due, delay, context.CurrentUtcDateTime);
-                var fireAt = Min(due, until);
+                var fireAt = Min(due + TimerPad(delay), until);
                 if (_reported is not null)
                 {
                     // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.

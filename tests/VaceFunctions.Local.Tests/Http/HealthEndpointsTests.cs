@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using VaceFunctions.DashScopeSimulator;
-using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Tests.Operations;
 
 namespace VaceFunctions.Local.Tests.Http;
@@ -36,35 +34,20 @@ public sealed class HealthEndpointsTests(HttpHostFixture host) : IClassFixture<H
     [InlineData(StorageProxy.Mode.Stall)]
     public async Task Readyz_StorageUnreachableOrStalled_Answers503NamingStorage_WithinTheChecksTimeout(StorageProxy.Mode mode)
     {
-        await using var simulator = await SimulatorHost.StartAsync();
-        var settings = await HostTestSupport.SettingsAsync(simulator);
-        await using var proxy = StorageProxy.Start(settings["AzureWebJobsStorage"]!);
-        settings["AzureWebJobsStorage"] = proxy.ConnectionString;
-        await using var app = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);
-        await app.StartAsync();
+        // A readiness answer that waited on the stalled storage would run past the client's timeout.
+        await using var proxied = await ProxiedHost.StartAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, (await proxied.Http.GetAsync("readyz")).StatusCode);
+        proxied.Proxy.Set(mode);
 
-        // A readiness answer that waited on the stalled storage would run past this.
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromSeconds(30) };
-        try
-        {
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("readyz")).StatusCode);
-            proxy.Set(mode);
+        var response = await proxied.Http.GetAsync("readyz");
+        var body = await response.Content.ReadAsStringAsync();
 
-            var response = await http.GetAsync("readyz");
-            var body = await response.Content.ReadAsStringAsync();
-
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            var checks = JsonNode.Parse(body)!["checks"]!;
-            Assert.Equal("Unhealthy", checks["storage"]!["status"]!.GetValue<string>());
-            Assert.Equal("Healthy", checks["dashscope"]!["status"]!.GetValue<string>());
-            AssertRevealsNothing(body);
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
-        }
-        finally
-        {
-            proxy.Set(StorageProxy.Mode.Forward);
-            await app.StopAsync();
-        }
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var checks = JsonNode.Parse(body)!["checks"]!;
+        Assert.Equal("Unhealthy", checks["storage"]!["status"]!.GetValue<string>());
+        Assert.Equal("Healthy", checks["dashscope"]!["status"]!.GetValue<string>());
+        AssertRevealsNothing(body);
+        Assert.Equal(HttpStatusCode.OK, (await proxied.Http.GetAsync("healthz")).StatusCode);
     }
 
     private static void AssertRevealsNothing(string body)

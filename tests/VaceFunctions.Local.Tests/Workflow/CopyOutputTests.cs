@@ -48,7 +48,7 @@ public sealed class CopyOutputTests
         Assert.Equal(LargeOutput, properties.Value.ContentLength);
         Assert.Equal(result.Sha256, properties.Value.Metadata["sha256"]);
 
-        // One 4 MB block in flight, plus what HTTP and the storage client hold: far below the video's size.
+        // Four 4 MB blocks in flight, plus what HTTP and the storage client hold: far below the video's size.
         var grew = (peak - baseline) / (1024.0 * 1024);
         Assert.True(grew < 64, $"managed memory grew by {grew:F1} MB while copying {LargeOutput / (1024 * 1024)} MB in {elapsed.TotalSeconds:F1} s");
     }

@@ -50,6 +50,28 @@ public sealed class VaceJobEndToEndTests
     }
 
     [Fact]
+    public async Task Job_WhoseTaskEndsOnThePollGrid_IsSeenEndedByThePollDueThen_NeverByAnEarlierOne()
+    {
+        // The task ends 4 s after it was created; polls are due 2 s and 4 s after the submission returned, which is
+        // later. A timer that fired before its due time would poll at 3.x s, see the task still running and poll a third time.
+        await using var host = await WorkflowHost.StartAsync(o =>
+        {
+            o.PendingDuration = TimeSpan.Zero;
+            o.RunningDuration = TimeSpan.FromSeconds(4);
+        });
+        var jobId = await host.StartAsync(host.Sample("video_edit", "e2e-grid"), request => request with
+        {
+            InitialPollInterval = TimeSpan.FromSeconds(2),
+            PollInterval = TimeSpan.FromSeconds(2),
+        });
+
+        var result = await host.WaitAsync(jobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(2, host.Simulator.State.Counters().PollsByTask[result.TaskId!]);
+    }
+
+    [Fact]
     public async Task Job_WithALongTask_ContinuesAsNewOnTheBackendAndEndsAsOneJob()
     {
         // Long enough that even a loaded machine polls it more than once (the first poll comes 100 ms after submit).
