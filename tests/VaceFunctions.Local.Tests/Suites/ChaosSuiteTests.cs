@@ -54,7 +54,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         var first = new Slot("A", HostProcess.FreePort(), FirstSettings());
         first.Start(_folder.FullName);
         await first.Host!.WaitUntilServingAsync();
-        var simulator = new Uri(SimulatorUrl(first.Host));
+        var simulator = new Uri(ServeRestartTests.SimulatorUrl(first.Host));
         var second = new Slot("B", HostProcess.FreePort(), SecondSettings(first.Settings, simulator));
         second.Start(_folder.FullName);
         await second.Host!.WaitUntilServingAsync();
@@ -406,12 +406,6 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         _events.Add(stamped);
         log.WriteLine(stamped);
     }
-
-    private static string SimulatorUrl(HostProcess host) =>
-        host.Output.Select(line => SimulatorLine().Match(line)).First(m => m.Success).Groups[1].Value;
-
-    [GeneratedRegex(@"DashScope: the simulator at (\S+) ")]
-    private static partial Regex SimulatorLine();
 
     [GeneratedRegex("\"phase\":\"?([A-Za-z0-9]+)")]
     private static partial Regex PhaseField();
