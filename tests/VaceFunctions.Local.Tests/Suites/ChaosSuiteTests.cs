@@ -19,8 +19,9 @@ namespace VaceFunctions.Local.Tests.Suites;
 /// first host owns Azurite (on disk, in the folder) and the simulator, so each of its kills also stops Azurite and the
 /// simulator and its restart starts both again over their saved data; a second serve on the same folder and storage,
 /// pointed at the first's simulator, shares the work for part of the run. Outputs are large enough that copies are
-/// in flight when kills land. Afterwards every job succeeded with the simulator's video, each was submitted once, no
-/// slot is held, every queue is empty and nothing the test started is left running. CI: 20 jobs, 5 kills;
+/// in flight when kills land. Afterwards every job succeeded with the simulator's video — but one that was submitting
+/// when a kill landed may end AmbiguousSubmit, the documented submit window, and is reported — none was submitted
+/// twice, no slot is held, every queue is empty and nothing the test started is left running. CI: 20 jobs, 5 kills;
 /// <c>VACE_FULL_SUITES=1</c>: 200 jobs, 50 kills.
 /// </summary>
 [Collection(AzuriteProcessTests.DefaultPortsCollection)]
@@ -39,13 +40,16 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
 
     private readonly List<string> _events = [];
 
+    /// <summary>The jobs seen submitting when a host was killed, with the kill's number: the documented submit window.</summary>
+    private readonly Dictionary<string, int> _submittingAtKill = [];
+
     public void Dispose() => _folder.Delete(recursive: true);
 
     [Fact]
     public async Task JobsFromEverySource_AllSucceedOnceWithTheSimulatorsVideo_WhileHostsAreKilledAndRestarted()
     {
         await AzuriteProcessTests.WaitUntilDefaultPortsFreeAsync();
-        var seed = Environment.GetEnvironmentVariable("VACE_CHAOS_SEED") is { } fixedSeed
+        var seed = Environment.GetEnvironmentVariable("VACE_CHAOS_SEED") is { Length: > 0 } fixedSeed
             ? int.Parse(fixedSeed, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         var random = new Random(seed);
@@ -69,7 +73,8 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
             await DriveAsync(random, slots, stop.Token);
             await submitting;
 
-            // Two hosts for the first part of the run only: the rest runs on the first alone.
+            // Two hosts for the first part of the run only (both held partitions of the hub): the rest runs on the first alone.
+            await AssertBothHostsOwnPartitionsAsync(first, second);
             second.Dispose();
             await AssertEndStateAsync(first, ids, simulator);
         }
@@ -96,9 +101,14 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         {
             var target = kill < Kills / 2 && random.Next(2) == 1 ? slots[1] : slots[0];
             var moment = moments[kill % moments.Length];
-            var phases = await WaitForMomentAsync(slots[0], moment, TimeSpan.FromMilliseconds(random.Next(3000, 12000)), cancellationToken);
+            var (phases, submitting) = await WaitForMomentAsync(slots[0], moment, TimeSpan.FromMilliseconds(random.Next(3000, 12000)), cancellationToken);
             var ownedAzurite = AzuriteOwner() == target.Host!.Id;
             target.Host.Kill();
+            foreach (var id in submitting)
+            {
+                _submittingAtKill[id] = kill + 1;
+            }
+
             Note($"kill {kill + 1}: host {target.Name}{(ownedAzurite ? " (with Azurite and the simulator)" : string.Empty)}, aiming at {moment}; phases then: {phases}");
             if (ownedAzurite)
             {
@@ -114,24 +124,31 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
 
     /// <summary>
     /// Waits at least <paramref name="least"/>, then until a job is in <paramref name="phase"/> (at most 15 s more);
-    /// returns the phases seen last.
+    /// returns the phases seen last, and the jobs then submitting.
     /// </summary>
-    private static async Task<string> WaitForMomentAsync(Slot host, string phase, TimeSpan least, CancellationToken cancellationToken)
+    private static async Task<(string Phases, List<string> Submitting)> WaitForMomentAsync(Slot host, string phase, TimeSpan least, CancellationToken cancellationToken)
     {
         await Task.Delay(least, cancellationToken);
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddSeconds(15);
         var seen = "(none)";
+        var submitting = new List<string>();
         while (DateTime.UtcNow < deadline)
         {
             try
             {
                 var running = JsonNode.Parse(await http.GetStringAsync("api/jobs?runtimeStatus=Running&top=100", cancellationToken))!.AsArray();
                 var phases = new List<string>();
+                submitting.Clear();
                 foreach (var job in running)
                 {
-                    var view = await http.GetStringAsync($"api/jobs/{job!["id"]!.GetValue<string>()}", cancellationToken);
-                    phases.AddRange(PhaseField().Matches(view).Select(m => m.Groups[1].Value));
+                    var id = job!["id"]!.GetValue<string>();
+                    var jobPhases = PhaseField().Matches(await http.GetStringAsync($"api/jobs/{id}", cancellationToken)).Select(m => m.Groups[1].Value).ToList();
+                    phases.AddRange(jobPhases);
+                    if (jobPhases.Contains("Submitting"))
+                    {
+                        submitting.Add(id);
+                    }
                 }
 
                 seen = phases.Count == 0 ? "(none)" : string.Join(",", phases.GroupBy(p => p).Select(g => $"{g.Key}×{g.Count()}"));
@@ -152,7 +169,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
             await Task.Delay(100, cancellationToken);
         }
 
-        return seen;
+        return (seen, submitting);
     }
 
     /// <summary>
@@ -226,6 +243,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
 
         var deadline = DateTime.UtcNow.AddMinutes(SuiteSize.Pick(4, 30));
         var failures = new List<string>();
+        var ambiguous = new List<string>();
         foreach (var id in ids)
         {
             JsonNode view;
@@ -244,6 +262,15 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
             }
 
             var result = view["result"]!;
+            if (result["errorCode"]?.GetValue<string>() == "AmbiguousSubmit" && _submittingAtKill.TryGetValue(id, out var kill))
+            {
+                // The documented window: killed between recording the attempt and recording the answer, the job is
+                // never submitted again (a second task would be billed) and ends AmbiguousSubmit. Reported, not failed.
+                Note($"{id}: AmbiguousSubmit, submitting when kill {kill} landed (the documented submit window)");
+                ambiguous.Add(id);
+                continue;
+            }
+
             if (view["outcome"]?.GetValue<string>() != "Succeeded")
             {
                 failures.Add($"{id}: {view["outcome"]} {result["errorCode"]} {result["errorMessage"]}");
@@ -265,7 +292,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         var events = string.Join("\n", _events);
         Assert.True(failures.Count == 0, $"{string.Join("\n", failures)}\n{events}");
         Assert.True(extra.Count == 0, $"bodies submitted more than once: {string.Join(", ", extra)}\n{events}");
-        Assert.Equal(ids.Length, counters["tasksCreated"]!.GetValue<int>());
+        Assert.InRange(counters["tasksCreated"]!.GetValue<int>(), ids.Length - ambiguous.Count, ids.Length);
 
         var slots = new List<string>();
         await foreach (var slot in blobs.GetBlobContainerClient("vace-state").GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = AdmissionSlots.SlotsPrefix }))
@@ -275,6 +302,33 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
 
         Assert.True(slots.Count == 0, $"slots still held: {string.Join(", ", slots)}");
         await AssertQueuesEmptyAsync(new QueueServiceClient(AzuriteProcess.DefaultConnectionString));
+    }
+
+    /// <summary>
+    /// The engine balanced the hub's partitions between the two hosts, so both took work: each worker id (the machine
+    /// and the HTTP port, kept across restarts) is the current owner of at least one partition.
+    /// </summary>
+    private async Task AssertBothHostsOwnPartitionsAsync(Slot first, Slot second)
+    {
+        var table = new Azure.Data.Tables.TableClient(AzuriteProcess.DefaultConnectionString, $"{first.Settings["Durable:TaskHub"]}Partitions");
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var owners = new List<string>();
+            await foreach (var lease in table.QueryAsync<Azure.Data.Tables.TableEntity>())
+            {
+                owners.Add(lease.GetString("CurrentOwner") ?? "(none)");
+            }
+
+            if (new[] { first, second }.All(host => owners.Any(o => o.EndsWith($"-{host.BaseAddress.Port}", StringComparison.Ordinal))))
+            {
+                Note($"partitions owned by {string.Join(", ", owners)}");
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the hosts did not share the hub's partitions: {string.Join(", ", owners)}");
+            await Task.Delay(1000);
+        }
     }
 
     /// <summary>Every queue of the account — the job queue, its poison queue, the hub's control and work-item queues — empties.</summary>
@@ -384,6 +438,12 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         ["Vace:PollInterval"] = "00:00:01",
         ["Vace:Queue:MaxPollingInterval"] = "00:00:00.500",
         ["Vace:Inbox:PollInterval"] = "00:00:00.500",
+
+        // A delivery that finds an attempt in flight waits the longest a call can take plus 30 s before reporting it
+        // ambiguous: 52 s here instead of about 4 min, as the loopback simulator answers at once.
+        ["DashScope:RequestTimeout"] = "00:00:10",
+        ["DashScope:MaxRetries"] = "1",
+        ["DashScope:MaxRetryDelay"] = "00:00:02",
 
         // A killed host's work comes back when its messages' visibility lapses: 15 s instead of a minute.
         ["Durable:WorkItemVisibilityTimeout"] = "00:00:15",
