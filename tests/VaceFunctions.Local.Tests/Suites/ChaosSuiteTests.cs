@@ -53,7 +53,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
             ? int.Parse(fixedSeed, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         var random = new Random(seed);
-        Note($"seed {seed} (VACE_CHAOS_SEED={seed} repeats the kill schedule); {Jobs} jobs, {Kills} kills");
+        Note($"seed {seed} (VACE_CHAOS_SEED={seed} repeats the kill targets and delays); {Jobs} jobs, {Kills} kills");
 
         var first = new Slot("A", HostProcess.FreePort(), FirstSettings());
         first.Start(_folder.FullName);
