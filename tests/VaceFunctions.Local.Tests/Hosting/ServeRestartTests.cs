@@ -79,7 +79,7 @@ public sealed partial class ServeRestartTests : IDisposable
     }
 
     /// <summary>The simulator's address, as serve announces it.</summary>
-    private static string SimulatorUrl(HostProcess host) =>
+    internal static string SimulatorUrl(HostProcess host) =>
         host.Output.Select(line => SimulatorLine().Match(line)).First(m => m.Success).Groups[1].Value;
 
     /// <summary>Waits until every job has its DashScope task (the submission answered and recorded).</summary>
