@@ -96,7 +96,7 @@ public static class JobsApi
     {
         if (await ReadBodyAsync(request, cancellationToken) is not { } body)
         {
-            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"A job document may be at most {JobDocumentReader.MaxDocumentBytes / 1024} KB.");
+            return DocumentTooLarge();
         }
 
         var outcome = await intake.SubmitAsync(body, IntakeSource.Http, cancellationToken);
@@ -444,8 +444,12 @@ public static class JobsApi
     /// <summary>More than any manifest needs (its request is a document of at most 256 KB): the read stops there, whatever the blob holds.</summary>
     private const int MaxManifestBytes = 4 * 1024 * 1024;
 
+    /// <summary>The answer to a body larger than a job document may be.</summary>
+    internal static IResult DocumentTooLarge() =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"A job document may be at most {JobDocumentReader.MaxDocumentBytes / 1024} KB.");
+
     /// <summary>The body, or null when it is larger than a job document may be.</summary>
-    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+    internal static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
         BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
 
     public static IResult DashScopeError(int status, string code, string message) => Results.Json(

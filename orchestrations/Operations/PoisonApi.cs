@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using VaceFunctions.Orchestrations.IO;
-using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Orchestrations.Http;
 
 namespace VaceFunctions.Orchestrations.Operations;
 
@@ -48,10 +47,9 @@ public static class PoisonApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(queue);
-        var body = await BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
-        if (body is null)
+        if (await JobsApi.ReadBodyAsync(request, cancellationToken) is not { } body)
         {
-            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"A job document may be at most {JobDocumentReader.MaxDocumentBytes / 1024} KB.");
+            return JobsApi.DocumentTooLarge();
         }
 
         // Spelled out: a null array would convert to an empty memory, not to none.
