@@ -16,7 +16,7 @@ public sealed class AcquireSlotActivity(AdmissionSlots slots, VaceTelemetry tele
     {
         ArgumentNullException.ThrowIfNull(input);
         using var span = telemetry.StartStep("vace.acquire_slot", input.JobId);
-        var grant = await slots.AcquireAsync(input.JobId, input.Lease, cancellationToken);
+        var grant = await slots.AcquireAsync(input.JobId, input.Lease, cancellationToken, input.InLine);
         span?.SetTag("vace.slot.granted", grant.Granted);
         span?.SetTag("vace.slot.position", grant.Position);
         return grant;
@@ -24,5 +24,6 @@ public sealed class AcquireSlotActivity(AdmissionSlots slots, VaceTelemetry tele
 
     /// <param name="JobId">The job asking.</param>
     /// <param name="Lease">How long the slot is held if the job never gives it back (crash, termination).</param>
-    public sealed record Request(string JobId, TimeSpan Lease);
+    /// <param name="InLine">The job was refused before: it has a place in line.</param>
+    public sealed record Request(string JobId, TimeSpan Lease, bool InLine = false);
 }

@@ -14,10 +14,11 @@ namespace VaceFunctions.Orchestrations.Admission;
 /// every host process shares them, one blob per record so that jobs asking at once do not contend on one ETag:
 /// <list type="bullet">
 /// <item><c>admission/slots/slot-000</c> … one per task slot, created (If-None-Match) by the job that takes it, with the
-/// job id and the end of its lease in metadata; deleted when the job gives it back, taken over (If-Match) once its
-/// lease has passed. A job with nobody ahead of it first tries the slot its id hashes to, so jobs asking at once rarely
-/// collide and a free slot costs one listing and one write; asking again finds the job's own slot the same way, or in
-/// the listing of the slots.</item>
+/// job id and the end of its lease in metadata; taken over (If-Match) once its lease has passed. A job giving its slot
+/// back deletes it when nobody waits, and otherwise ends its lease and leaves it for the line. So a missing slot is
+/// free for anyone: a job asking for the first time creates the slot its id hashes to without reading anything — jobs
+/// asking at once rarely collide and a free slot costs one write — and only when that fails does it read the line and
+/// the slots. A slot whose lease has passed goes to the jobs in line first, in order.</item>
 /// <item><c>admission/line/{ticks}-{job}</c> … one per job waiting while no slot is free, named by arrival so a listing
 /// is the line in order; each ask refreshes it, and one nobody asked about for a while is dropped.</item>
 /// <item><c>admission/turns/turn-000</c> … one per submission allowed in a rate window, taken just before a POST and
@@ -57,13 +58,21 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
     /// <summary>
     /// Takes a slot for <paramref name="jobId"/> if one is free and no job that came earlier is still waiting for it;
     /// otherwise keeps its place in line. Holding a slot already answers granted again, so the call is safe to repeat.
+    /// <paramref name="inLine"/>: the job was refused before, so it has a place in line to give up when granted.
     /// </summary>
-    public async Task<SlotGrant> AcquireAsync(string jobId, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<SlotGrant> AcquireAsync(string jobId, TimeSpan lease, CancellationToken cancellationToken, bool inLine = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         var capacity = _options.MaxConcurrentTasks;
         var now = time.GetUtcNow().UtcDateTime;
         var order = ProbeOrder(jobId, capacity).Select(SlotName).ToArray();
+
+        // The usual case when slots are free: one write takes the slot the job's id hashes to. A slot that exists is
+        // held, or was given back while jobs waited (theirs first), or its holder's lease has passed: the line decides.
+        if (!inLine && await TryCreateAsync(order[0], Metadata(jobId, now, now + lease), cancellationToken))
+        {
+            return new SlotGrant(true, 0, now);
+        }
 
         var line = await ListAsync(LinePrefix, cancellationToken);
         var waiting = line.Where(w => w.Until > now - StaleAfter).OrderBy(w => w.Name, StringComparer.Ordinal).ToList();
@@ -71,9 +80,8 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         var position = place >= 0 ? place : waiting.Count;
         var mine = line.Where(w => w.JobId == jobId).ToList();
 
-        // The usual case when slots are free: with nobody ahead in line, one request takes the slot the job's id
-        // hashes to, or finds it is the job's own already.
-        if (position == 0 && await TryTakeAsync(order[0], jobId, now, now + lease, cancellationToken) is { } since)
+        // At the head of the line, the slot the job's id hashes to first: its own already, missing, or past its lease.
+        if (inLine && position == 0 && await TryTakeAsync(order[0], jobId, now, now + lease, cancellationToken) is { } since)
         {
             await DeleteAsync(mine, cancellationToken);
             return new SlotGrant(true, 0, since);
@@ -163,16 +171,30 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
     /// <summary>
     /// Gives back every slot the job holds (more than one only if an ask was repeated after its answer was lost) and
-    /// its place in line. Safe to repeat.
+    /// its place in line. A slot is deleted when nobody waits; while jobs wait, its lease ends and it stays, so that a
+    /// newcomer's first write cannot take it ahead of them. Safe to repeat.
     /// </summary>
     public async Task<bool> ReleaseAsync(string jobId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         var slots = ListAsync(SlotsPrefix, cancellationToken);
         var line = ListAsync(LinePrefix, cancellationToken);
-        var mine = (await slots).Concat(await line).Where(r => r.JobId == jobId).ToList();
-        await DeleteAsync(mine, cancellationToken);
-        return mine.Count > 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        var mine = (await slots).Where(s => s.JobId == jobId).ToList();
+        var waiting = await line;
+        var place = waiting.Where(w => w.JobId == jobId).ToList();
+
+        // Slots numbered past the capacity (it was lowered) are never left for the line.
+        var othersWait = waiting.Any(w => w.JobId != jobId && w.Until > now - StaleAfter);
+        var current = Enumerable.Range(0, _options.MaxConcurrentTasks).Select(SlotName).ToHashSet(StringComparer.Ordinal);
+        var left = othersWait ? mine.Where(s => current.Contains(s.Name)).ToList() : [];
+        foreach (var slot in left.Where(s => s.Until > now))
+        {
+            await EndLeaseAsync(slot, now, cancellationToken);
+        }
+
+        await DeleteAsync(mine.Except(left).Concat(place), cancellationToken);
+        return mine.Any(s => s.Until > now) || place.Count > 0;
     }
 
     /// <summary>The jobs holding slots now (expired holders are not counted).</summary>
@@ -272,6 +294,18 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
 
         var name = string.Create(CultureInfo.InvariantCulture, $"{LinePrefix}{now.Ticks:D19}-{Uri.EscapeDataString(jobId)}");
         await TryCreateAsync(name, Metadata(jobId, now, now), cancellationToken);
+    }
+
+    /// <summary>Ends a slot's lease now, as read; one changed or gone since belongs to someone else now, or is gone already.</summary>
+    private async Task EndLeaseAsync(SlotRecord slot, DateTime now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Container.GetBlobClient(slot.Name).SetMetadataAsync(Metadata(slot.JobId, slot.Since, now), new BlobRequestConditions { IfMatch = slot.ETag }, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+        }
     }
 
     /// <summary>Deletes records as they were read; one changed or gone since belongs to someone else now, or is gone already.</summary>

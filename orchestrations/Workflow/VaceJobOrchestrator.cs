@@ -218,10 +218,10 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
             BeginPhase(VaceJobPhase.WaitingForSlot);
             var slotWait = job.SlotRetryInterval;
-            while (true)
+            for (var inLine = false; ; inLine = true)
             {
                 var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, SlotLease(job)), _transient);
+                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, SlotLease(job), inLine), _transient);
 
                 // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
                 // or the jobs behind it wait until the place goes stale (2 min or more).

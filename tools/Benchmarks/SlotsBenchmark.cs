@@ -50,7 +50,7 @@ internal static class SlotsBenchmark
             var id = $"bench-{i}";
             var asked = 0;
             var start = clock.Elapsed;
-            while (!(await Retried(() => admission.AcquireAsync(id, TimeSpan.FromMinutes(10), CancellationToken.None))).Granted)
+            while (!(await Retried(() => admission.AcquireAsync(id, TimeSpan.FromMinutes(10), CancellationToken.None, inLine: asked > 0))).Granted)
             {
                 asked++;
                 await Task.Delay(retry);

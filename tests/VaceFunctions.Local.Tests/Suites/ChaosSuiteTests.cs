@@ -5,10 +5,12 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Tests.Hosting;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Workflow;
 using Xunit.Abstractions;
 
 namespace VaceFunctions.Local.Tests.Suites;
@@ -294,13 +296,9 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         Assert.True(extra.Count == 0, $"bodies submitted more than once: {string.Join(", ", extra)}\n{events}");
         Assert.InRange(counters["tasksCreated"]!.GetValue<int>(), ids.Length - ambiguous.Count, ids.Length);
 
-        var slots = new List<string>();
-        await foreach (var slot in blobs.GetBlobContainerClient("vace-state").GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = AdmissionSlots.SlotsPrefix }))
-        {
-            slots.Add(slot.Name);
-        }
-
-        Assert.True(slots.Count == 0, $"slots still held: {string.Join(", ", slots)}");
+        var admission = new AdmissionSlots(blobs, Options.Create(new WorkflowOptions()), TimeProvider.System);
+        var held = await admission.HoldersAsync(default);
+        Assert.True(held.Count == 0, $"slots still held: {string.Join(", ", held)}");
         await AssertQueuesEmptyAsync(new QueueServiceClient(AzuriteProcess.DefaultConnectionString));
     }
 

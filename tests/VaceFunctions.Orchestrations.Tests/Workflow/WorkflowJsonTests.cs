@@ -191,7 +191,7 @@ public class WorkflowJsonTests
     [Fact]
     public void SlotAndCallbackRecords_RoundTrip()
     {
-        var acquire = new AcquireSlotActivity.Request("job-1", TimeSpan.FromMinutes(75));
+        var acquire = new AcquireSlotActivity.Request("job-1", TimeSpan.FromMinutes(75), InLine: true);
         var granted = new SlotGrant(true, 0, At);
         var waiting = new SlotGrant(false, 3, null);
         var notify = new NotifyCallbackActivity.Request("https://example.com/hook", "job-1", WorkflowJson.Serialize(Result()));
