@@ -19,8 +19,10 @@ namespace VaceFunctions.Orchestrations.DashScope;
 /// right after, so a retried or replayed activity reuses the task instead of paying for a second one. A second
 /// delivery of the same activity that finds an attempt still in flight (younger than the longest a call can take)
 /// waits for its answer and adopts its task. An attempt whose outcome is unknown (a crash mid-POST, a timeout after
-/// sending) is never re-sent: the job fails with AmbiguousSubmit. Once the service has answered with a task, the
-/// task id is returned even if recording it keeps failing: the engine keeps the activity's result.
+/// sending) is not re-sent: the job fails with AmbiguousSubmit — unless <see cref="WorkflowOptions.ResubmitInterrupted"/>
+/// allows up to <see cref="MaxInterruptedAttempts"/> more attempts, counted in the record and returned with the task
+/// for the job to report. Once the service has answered with a task, the task id is returned even if recording it
+/// keeps failing: the engine keeps the activity's result.
 /// </summary>
 [DurableTask(Name)]
 public sealed partial class SubmitTaskActivity(
@@ -36,6 +38,9 @@ public sealed partial class SubmitTaskActivity(
     : TaskActivity<SubmitTaskActivity.Request, SubmitTaskActivity.Result>
 {
     public const string Name = "SubmitTask";
+
+    /// <summary>How many attempts whose outcome is unknown a job may follow with another, when allowed at all.</summary>
+    public const int MaxInterruptedAttempts = 2;
 
     /// <summary>How often a duplicate delivery looks again at an attempt in flight.</summary>
     internal static readonly TimeSpan InFlightCheckInterval = TimeSpan.FromMilliseconds(500);
@@ -72,12 +77,20 @@ public sealed partial class SubmitTaskActivity(
 
             if (existing?.TaskId is { } taskId)
             {
-                return Result.Created(taskId);
+                return Result.Created(taskId) with { Interrupted = existing.Interrupted };
             }
 
+            // An attempt whose outcome is unknown: it may have created a task nobody will ever hear of.
+            var interrupted = existing?.Interrupted ?? 0;
             if (existing is not null && existing.State != SubmissionState.Refused)
             {
-                return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
+                if (!options.Value.ResubmitInterrupted || interrupted >= MaxInterruptedAttempts)
+                {
+                    return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
+                }
+
+                interrupted++;
+                Log.SubmittingAgain(logger, input.JobId, interrupted);
             }
 
             // Within the account's rate: a throttled submission would only come back later.
@@ -85,14 +98,14 @@ public sealed partial class SubmitTaskActivity(
 
             // Write-ahead: from here on, a crash leaves an "attempting" record behind. Losing the race to write it
             // means another delivery is attempting: wait for its answer instead.
-            if (await TryWriteAsync(record, new Submission(SubmissionState.Attempting, null, null, time.GetUtcNow()), etag, cancellationToken) is { } mine)
+            if (await TryWriteAsync(record, new Submission(SubmissionState.Attempting, null, null, time.GetUtcNow(), interrupted), etag, cancellationToken) is { } mine)
             {
-                return await SubmitAsync(input, record, mine, cancellationToken);
+                return await SubmitAsync(input, record, mine, interrupted, cancellationToken);
             }
         }
     }
 
-    private async Task<Result> SubmitAsync(Request input, BlobClient record, ETag attempt, CancellationToken cancellationToken)
+    private async Task<Result> SubmitAsync(Request input, BlobClient record, ETag attempt, int interrupted, CancellationToken cancellationToken)
     {
         try
         {
@@ -100,19 +113,20 @@ public sealed partial class SubmitTaskActivity(
             var body = await ownedMedia.SignRequestAsync(input.RequestJson, input.OwnedMedia ?? [], cancellationToken);
             var created = await client.SubmitAsync(JsonNode.Parse(body)!.AsObject(), cancellationToken);
             var taskId = created.Output!.TaskId!;
-            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Submitted, taskId, created.RequestId, null), attempt, cancellationToken);
-            return Result.Created(taskId);
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Submitted, taskId, created.RequestId, null, interrupted), attempt, cancellationToken);
+            return Result.Created(taskId) with { Interrupted = interrupted };
         }
         catch (DashScopeException ex) when (!ex.TaskMayHaveBeenCreated)
         {
             // Nothing was created: clear the way for another attempt, then let the orchestrator wait and retry, or fail.
-            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Refused, null, ex.RequestId, null), attempt, cancellationToken);
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Refused, null, ex.RequestId, null, interrupted), attempt, cancellationToken);
             return new Result(null, ex.Code, ex.ServiceMessage) { Retryable = ex.IsRetryable, RetryAfter = ex.RetryAfter };
         }
         catch (DashScopeException ex)
         {
-            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Ambiguous, null, ex.RequestId, null), attempt, cancellationToken);
-            return Ambiguous(ex.ServiceMessage);
+            // Allowed to submit again: the orchestrator waits as after a refusal, and the next attempt counts this one.
+            await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Ambiguous, null, ex.RequestId, null, interrupted), attempt, cancellationToken);
+            return Ambiguous(ex.ServiceMessage) with { Retryable = options.Value.ResubmitInterrupted && interrupted < MaxInterruptedAttempts };
         }
     }
 
@@ -203,6 +217,9 @@ public sealed partial class SubmitTaskActivity(
         /// <summary>How long the service asked to wait before the next attempt, if it said.</summary>
         public TimeSpan? RetryAfter { get; init; }
 
+        /// <summary>Attempts before this task whose outcome is unknown: each may have created a task too.</summary>
+        public int Interrupted { get; init; }
+
         public static Result Created(string taskId) => new(taskId, null, null);
     }
 
@@ -214,12 +231,18 @@ public sealed partial class SubmitTaskActivity(
         Ambiguous,
     }
 
-    /// <summary>The write-ahead record: its state, the task id once known, the service's request id, and when an attempt began.</summary>
-    private sealed record Submission(SubmissionState State, string? TaskId, string? RequestId, DateTimeOffset? StartedAt);
+    /// <summary>
+    /// The write-ahead record: its state, the task id once known, the service's request id, when an attempt began, and
+    /// how many attempts before it were interrupted.
+    /// </summary>
+    private sealed record Submission(SubmissionState State, string? TaskId, string? RequestId, DateTimeOffset? StartedAt, int Interrupted = 0);
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1160, Level = LogLevel.Warning, Message = "Job {JobId}: the submission's answer ({State}) could not be recorded (storage {Status} {ErrorCode}); a later delivery of this step will report the attempt as ambiguous")]
         public static partial void AnswerNotRecorded(ILogger logger, string jobId, string state, int status, string? errorCode);
+
+        [LoggerMessage(EventId = 1161, Level = LogLevel.Warning, Message = "Job {JobId}: an earlier submission was interrupted before its answer was recorded; submitting again (Vace:ResubmitInterrupted, interrupted attempts {Interrupted})")]
+        public static partial void SubmittingAgain(ILogger logger, string jobId, int interrupted);
     }
 }

@@ -40,4 +40,7 @@ public static class JobIssueCodes
 
     /// <summary>A documented example URL was replaced by the local DashScope simulator's sample media (<see cref="Intake.MediaSubstitution"/>).</summary>
     public const string MediaSubstituted = "media_substituted";
+
+    /// <summary>The job was submitted again after an attempt whose outcome is unknown (<c>Vace:ResubmitInterrupted</c>).</summary>
+    public const string SubmittedAgain = "submitted_again";
 }

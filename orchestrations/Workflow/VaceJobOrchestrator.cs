@@ -255,6 +255,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
 
             Log.Submitted(_log, job.JobId, taskId);
+            if (submitted.Interrupted > 0)
+            {
+                // Carried by the job itself, so every later report (and a continued execution) includes it.
+                job = job with { Warnings = [.. job.Warnings, SubmittedAgain(submitted.Interrupted)] };
+                _status = _status with { Warnings = StatusWarnings(job) };
+            }
+
             BeginPhase(VaceJobPhase.Generating);
             Show(_status with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
             return await FinishAsync(taskId, job.InitialPollInterval);
@@ -614,6 +621,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 throw new JobFailedException(code, ex.FailureDetails.ErrorMessage);
             }
         }
+
+        private static Jobs.JobIssue SubmittedAgain(int interrupted) => new(
+            Jobs.JobIssueSeverity.Warning,
+            Jobs.JobIssueCodes.SubmittedAgain,
+            "input",
+            $"{interrupted} earlier submission(s) of this job were interrupted before the service's answer was recorded, and it was submitted again (Vace:ResubmitInterrupted): each interrupted attempt may also have created a task at DashScope, billed if it succeeded. Look for tasks created around this job's submit time in the DashScope console.");
 
         private VaceJobResult Failure(string code, string message, PollTaskActivity.Result? task = null) =>
             Outcome(task) with { Succeeded = false, ErrorCode = code, ErrorMessage = message };

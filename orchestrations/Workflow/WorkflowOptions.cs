@@ -57,6 +57,13 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(1, 100)]
     public int SubmissionsPerSecond { get; set; } = 2;
 
+    /// <summary>
+    /// Submit again when an earlier attempt was interrupted before its answer was recorded (a crash mid-POST): at most
+    /// <see cref="DashScope.SubmitTaskActivity.MaxInterruptedAttempts"/> times, the job reporting it in a warning, as the
+    /// interrupted attempt may have created a task too (billed if it succeeds). Off: such a job ends AmbiguousSubmit.
+    /// </summary>
+    public bool ResubmitInterrupted { get; set; }
+
     /// <summary>How often a waiting job asks again for a slot.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan SlotRetryInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -7,6 +7,7 @@ using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Workflow;
 
@@ -62,6 +63,59 @@ public sealed class SubmitTaskTests
         Assert.NotNull(result.TaskId);
         Assert.True(broken.Failed >= 3, $"{broken.Failed} failed writes");
         Assert.Equal(1, host.Simulator.State.Counters().Submissions);
+    }
+
+    [Fact]
+    public async Task Submit_AfterAnInterruptedAttempt_IsAmbiguous_UnlessResubmittingIsAllowed_ThenCountsIt()
+    {
+        // The POST is cut off (the host stopping mid-call) after the attempt was recorded; later deliveries come an
+        // hour on, long after any answer could have arrived.
+        await using var host = await WorkflowHost.StartAsync(o => o.Faults = new SimulatorFaults { ResponseDelay = TimeSpan.FromSeconds(30) }, runWorker: false);
+        var request = Request(host, "interrupted");
+        using (var crash = new CancellationTokenSource())
+        {
+            var first = ActivatorUtilities.CreateInstance<SubmitTaskActivity>(host.Services).RunAsync(request, crash.Token);
+            while (host.Simulator.State.Counters().ApiRequests == 0)
+            {
+                await Task.Delay(20);
+            }
+
+            await crash.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        }
+
+        host.Simulator.State.Faults = new SimulatorFaults();
+        var later = new ManualClock(DateTimeOffset.UtcNow.AddHours(1));
+        var state = host.Services.GetRequiredService<IOptions<WorkflowOptions>>().Value.StateContainer;
+        SubmitTaskActivity Delivery(bool resubmit) => ActivatorUtilities.CreateInstance<SubmitTaskActivity>(
+            host.Services, Options.Create(new WorkflowOptions { StateContainer = state, ResubmitInterrupted = resubmit }), (TimeProvider)later);
+
+        var refused = await Delivery(resubmit: false).RunAsync(request, CancellationToken.None);
+        var resubmitted = await Delivery(resubmit: true).RunAsync(request, CancellationToken.None);
+        var redelivered = await Delivery(resubmit: true).RunAsync(request, CancellationToken.None);
+
+        Assert.Equal(VaceJobErrorCodes.AmbiguousSubmit, refused.ErrorCode);
+        Assert.Equal((null, 1), (resubmitted.ErrorCode, resubmitted.Interrupted));
+        Assert.NotNull(resubmitted.TaskId);
+        Assert.Equal((resubmitted.TaskId, 1), (redelivered.TaskId, redelivered.Interrupted));
+        Assert.Equal(1, host.Simulator.State.Counters().TasksCreated);
+    }
+
+    [Fact]
+    public async Task Job_WhoseSubmitGetsABareGatewayError_IsSubmittedAgainWhenAllowed_AndItsManifestSaysSo()
+    {
+        await using var host = await WorkflowHost.StartAsync(
+            o => o.Faults = new SimulatorFaults { GatewayErrors = 1 },
+            settings: new Dictionary<string, string?> { ["Vace:ResubmitInterrupted"] = "true" });
+
+        var result = await host.WaitAsync(await host.StartAsync(host.Sample("video_edit", "resubmitted-1")));
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Single(result.Warnings, w => w.Code == JobIssueCodes.SubmittedAgain);
+        var manifest = (await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient($"{result.JobId}/result.json").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains(JobIssueCodes.SubmittedAgain, manifest, StringComparison.Ordinal);
+        var counters = host.Simulator.State.Counters();
+        Assert.Equal((1, 1, 1), (counters.FaultsInjected, counters.Submissions, counters.TasksCreated));
     }
 
     private static SubmitTaskActivity.Request Request(WorkflowHost host, string id)
