@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.DurableTask.Client;
@@ -448,9 +449,28 @@ public static class JobsApi
     internal static IResult DocumentTooLarge() =>
         Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"A job document may be at most {JobDocumentReader.MaxDocumentBytes / 1024} KB.");
 
-    /// <summary>The body, or null when it is larger than a job document may be.</summary>
-    internal static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
+    /// <summary>
+    /// The most of a body too large for a job document that the server still takes in, and discards, after it answered:
+    /// a client that sends such a body without waiting for 100-continue then reads the answer instead of a reset
+    /// connection. Kestrel drains it for at most 5 s; a larger or longer body still has its connection closed.
+    /// </summary>
+    public const long MaxDrainedBodyBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// The body, or null when it is larger than a job document may be. No more than a job document is ever held; the
+    /// server drains the rest after the answer, up to <see cref="MaxDrainedBodyBytes"/>.
+    /// </summary>
+    internal static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        // The host-wide limit would make the drain fail at once, closing the connection while the client still sends,
+        // which discards the answer on its side; the limit must be raised before the first read.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxDrainedBodyBytes;
+        }
+
+        return BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
+    }
 
     public static IResult DashScopeError(int status, string code, string message) => Results.Json(
         new DashScopeErrorResponse { RequestId = RequestId(), Code = code, Message = message }, DashScopeJson, statusCode: status);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.Intake;
 
@@ -40,11 +39,12 @@ public sealed class VaceTelemetry : IDisposable
     private readonly Histogram<double> _copyThroughput;
     private readonly Counter<long> _dashScopeCalls;
     private readonly Counter<long> _dashScopeRetries;
+    private readonly SlotsInUseGauge _slotsInUse;
 
     /// <param name="meters">Creates the meter, so that it is disposed with the container.</param>
     /// <param name="services">
-    /// Resolves <see cref="AdmissionSlots"/> when the slots gauge is read: only the hosts that run the workflow have
-    /// storage for them, and the HTTP client and intake record with this type too.
+    /// Resolves <see cref="AdmissionSlots"/> for the slots gauge (<see cref="SlotsInUseGauge"/>): only the hosts that run
+    /// the workflow have storage for them, and the HTTP client and intake record with this type too.
     /// </param>
     public VaceTelemetry(IMeterFactory meters, IServiceProvider services)
     {
@@ -59,7 +59,8 @@ public sealed class VaceTelemetry : IDisposable
         _copyThroughput = _meter.CreateHistogram<double>("vace.copy.throughput", "By/s", "Bytes per second of each output copy, download and upload together.");
         _dashScopeCalls = _meter.CreateCounter<long>("vace.dashscope.calls", "{call}", "HTTP attempts at DashScope, by operation and status code (429: throttled; none: no answer, with error.type).");
         _dashScopeRetries = _meter.CreateCounter<long>("vace.dashscope.retries", "{retry}", "DashScope attempts retried by the client's resilience pipeline, by operation and the failed attempt's status code.");
-        _meter.CreateObservableGauge("vace.slots.in_use", () => SlotsInUse(services), "{slot}", "Task slots held now, across every host of the storage account.");
+        _slotsInUse = new SlotsInUseGauge(services);
+        _meter.CreateObservableGauge("vace.slots.in_use", _slotsInUse.Observe, "{slot}", "Task slots held across every host of the storage account, as read at the previous export.");
     }
 
     /// <summary>Spans of intake and of each step; listened to only when OpenTelemetry (or a test) subscribes.</summary>
@@ -134,27 +135,6 @@ public sealed class VaceTelemetry : IDisposable
     {
         Source.Dispose();
         _meter.Dispose();
-    }
-
-    /// <summary>
-    /// Reads the slot records at each collection (one listing per export interval): the account-wide count, which every
-    /// host reports alike. A host without admission storage, or storage that does not answer in time, reports nothing.
-    /// </summary>
-    private static IEnumerable<Measurement<int>> SlotsInUse(IServiceProvider services)
-    {
-        if (services.GetService<AdmissionSlots>() is not { } slots)
-        {
-            return [];
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return [new Measurement<int>(slots.HoldersAsync(timeout.Token).GetAwaiter().GetResult().Count)];
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or HttpRequestException)
-        {
-            return [];
-        }
+        _slotsInUse.Dispose();
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
@@ -60,6 +61,74 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Equal(HttpStatusCode.BadRequest, (await host.SendAsync(HttpMethod.Post, "api/jobs", "{ nope")).StatusCode);
         var huge = "{\"pad\":\"" + new string('x', 300 * 1024) + "\"}";
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await host.SendAsync(HttpMethod.Post, "api/jobs", huge)).StatusCode);
+    }
+
+    /// <summary>
+    /// A client that sends a body many times the limit without waiting for 100-continue (HttpClient's default) still
+    /// reads the answer and its body, on each route that reads a job document, instead of a reset connection.
+    /// </summary>
+    [Theory]
+    [InlineData("api/jobs", HttpStatusCode.RequestEntityTooLarge, "title", "may be at most 256 KB")]
+    [InlineData("api/poison/any-message/redrive", HttpStatusCode.RequestEntityTooLarge, "title", "may be at most 256 KB")]
+    [InlineData("api/v1/services/aigc/video-generation/video-synthesis", HttpStatusCode.BadRequest, "message", "too large")]
+    public async Task PostTenMegabytes_WithoutExpectContinue_ReadsTheRefusalWithItsBody(string path, HttpStatusCode expected, string field, string says)
+    {
+        var huge = "{\"pad\":\"" + new string('x', 10 * 1024 * 1024) + "\"}";
+
+        var response = await host.SendAsync(HttpMethod.Post, path, huge, async: true);
+
+        Assert.NotEqual(true, response.RequestMessage!.Headers.ExpectContinue);
+        Assert.Equal(expected, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains(says, body[field]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostTenMegabytes_Chunked_ReadsThe413WithItsProblem()
+    {
+        using var request = HugeBody(new GeneratedBody(10 * 1024 * 1024));
+
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.True(request.Headers.TransferEncodingChunked);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("may be at most 256 KB", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["title"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A body that never ends, sent fast or slowly, cannot hold the server: it takes in a bounded amount for a bounded
+    /// time after its answer and then closes the connection, so the request ends either way.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    public async Task PostEndlessBody_EndsTheRequest_AfterABoundedAmount(int pauseMilliseconds)
+    {
+        var body = new GeneratedBody(long.MaxValue, pause: TimeSpan.FromMilliseconds(pauseMilliseconds));
+        using var request = HugeBody(body);
+
+        var send = host.Http.SendAsync(request);
+        var ended = await Task.WhenAny(send, Task.Delay(TimeSpan.FromMinutes(2)));
+
+        Assert.Same(send, ended);
+        try
+        {
+            (await send).Dispose();
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        Assert.True(body.BytesRead <= JobsApi.MaxDrainedBodyBytes + (16 * 1024 * 1024), $"the server took in {body.BytesRead:N0} bytes");
+    }
+
+    private static HttpRequestMessage HugeBody(Stream body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs") { Content = new StreamContent(body) };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.ExpectContinue = false;
+        request.Headers.Add("x-api-key", HttpHostFixture.Key);
+        return request;
     }
 
     /// <summary>Through a proxy, a request needs the key; a wrong key is refused even from this machine.</summary>

@@ -27,6 +27,8 @@ internal sealed class ProxiedHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<ProxiedHost> StartAsync(TimeSpan clientTimeout)
     {
         var simulator = await SimulatorHost.StartAsync();

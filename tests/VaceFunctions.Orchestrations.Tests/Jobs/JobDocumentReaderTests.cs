@@ -1,5 +1,6 @@
 using System.Text;
 using VaceFunctions.Orchestrations.Jobs;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Orchestrations.Tests.Jobs;
 
@@ -76,7 +77,7 @@ public class JobDocumentReaderTests
     [Fact]
     public async Task ReadAsync_EndlessStream_StopsJustPastTheLimit()
     {
-        using var stream = new EndlessStream();
+        using var stream = new GeneratedBody(long.MaxValue, maxRead: 4096);
 
         var result = await JobDocumentReader.ReadAsync(stream);
 
@@ -97,39 +98,5 @@ public class JobDocumentReaderTests
         const string Head = "{\"pad\":\"";
         const string Tail = "\"}";
         return Encoding.UTF8.GetBytes(Head + new string('x', totalBytes - Head.Length - Tail.Length) + Tail);
-    }
-
-    /// <summary>A body that never ends, as a hostile client might send; counts what was read.</summary>
-    private sealed class EndlessStream : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(count, 4096);
-            buffer.AsSpan(offset, n).Fill((byte)' ');
-            BytesRead += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
