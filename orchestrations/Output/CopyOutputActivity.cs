@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
+using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -15,14 +17,18 @@ using Microsoft.DurableTask;
 namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
-/// Copies the result video from its expiring URL into the owned blob, streaming: blocks of 4 MB are staged as
-/// they arrive, up to 4 uploading while the download goes on (bounded buffers, whatever the size), SHA-256 is computed on the way, and the size is checked
-/// against Content-Length before the block list is committed with content type video/mp4 and metadata (job id,
-/// task id, sha256, duration). The blob appears only at the commit, whole, so a retried copy never leaves a partial or
-/// corrupt blob. The commit is If-None-Match: * (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
-/// never replaced; a copy the job already made (same job and task, after a crash or a duplicate delivery) is found
-/// before downloading and returned as it is, even once the URL has expired. Block ids carry a tag of the job and task,
-/// so two jobs copying to one name never mix their staged blocks. Outcomes that no retry changes come back as a
+/// Copies the result video from its expiring URL into the owned blob, streaming, with bounded buffers whatever the
+/// size, and SHA-256 computed on the way. A download that announces its Content-Length (up to
+/// <see cref="MaxPutBlobBytes"/>) goes up as one Put Blob of that length, straight from the response body: one write
+/// transaction, as fast as a plain pipe; the SHA-256, known once the body is sent, then goes into the metadata (Set
+/// Blob Metadata on the ETag the upload returned). A body that ends early fails the upload, so the service keeps no
+/// blob; a blob whose metadata lacks the SHA-256 (a crash between the two requests) is not a finished copy and is
+/// copied again. A download without a length (chunked) is staged in 4 MB blocks, up to 4 uploading while the download
+/// goes on, and committed with its SHA-256 once the size is known. The write is If-None-Match: *, or If-Match on an
+/// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
+/// never replaced; a copy the job already made (same job and task, with its SHA-256, after a crash or a duplicate
+/// delivery) is found before downloading and returned as it is, even once the URL has expired. Block ids carry a tag
+/// of the job and task, so two jobs copying to one name never mix their staged blocks. Outcomes that no retry changes come back as a
 /// result with an <see cref="Result.ErrorCode"/> (an expected outcome travels as a record, not an exception):
 /// 403/404/410 from the URL means it expired (<see cref="VaceJobErrorCodes.OutputExpired"/>); a video longer than
 /// <see cref="WorkflowOptions.MaxDownloadBytes"/>, announced by Content-Length or not, is
@@ -69,7 +75,8 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlockBlobClient(input.Blob);
-        if (await OwnedBlobs.TryGetPropertiesAsync(blob, cancellationToken) is { } existing)
+        var existing = await OwnedBlobs.TryGetPropertiesAsync(blob, cancellationToken);
+        if (existing is not null)
         {
             if (IsThisCopy(existing, input))
             {
@@ -100,7 +107,101 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
         await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input.JobId}/{input.TaskId}")), 0, 8);
+        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
+        metadata[TaskIdKey] = input.TaskId;
+        var target = new Target(blob, metadata, sha256, existing?.ETag, other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId));
+        var written = expected is { } length and <= MaxPutBlobBytes
+            ? await PutAsync(target, source, length, limit, cancellationToken)
+            : await StageAsync(target, source, expected, limit, Tag(input), cancellationToken);
+        if (written is null)
+        {
+            return TooLarge(null, limit);
+        }
+
+        if (written.Kept)
+        {
+            return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
+        }
+
+        telemetry.Copied(written.Size, time.GetElapsedTime(started));
+        return new Result(blob.Uri.ToString(), written.Size, metadata[Sha256Key], written.Duration?.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One streamed Put Blob of the announced length (its first 4 MB read ahead for the duration), then the SHA-256,
+    /// known only once the body is sent, in a Set Blob Metadata on the ETag the upload returned. Null when the body
+    /// outruns its Content-Length and passes the limit.
+    /// </summary>
+    private static async Task<Written?> PutAsync(Target target, Stream source, long length, long limit, CancellationToken cancellationToken)
+    {
+        var head = ArrayPool<byte>.Shared.Rent(BlockBytes);
+        try
+        {
+            var headLength = await FillAsync(source, head, (int)Math.Min(BlockBytes, length), cancellationToken);
+            var duration = Mp4Header.TryReadDuration(head.AsSpan(0, headLength), 0, out _);
+            target.SetDuration(duration);
+            await using var body = new SinglePassBody(head.AsMemory(0, headLength), source, length, target.Sha256);
+            ETag? uploaded = null;
+            BlobProperties? kept;
+            try
+            {
+                kept = await OwnedBlobs.WriteAsync(
+                    target.Blob,
+                    async (conditions, ct) =>
+                    {
+                        // A second attempt comes after the name changed hands under the upload; its body is spent.
+                        if (body.Spent)
+                        {
+                            throw new IOException("The output blob changed while the result video was being sent; the copy starts over.");
+                        }
+
+                        uploaded = (await target.Blob.UploadAsync(
+                            body,
+                            new BlobUploadOptions
+                            {
+                                HttpHeaders = VideoHeaders,
+                                Metadata = target.Metadata,
+                                Conditions = conditions,
+
+                                // Past this size the client buffers the stream into staged blocks; up to it, one Put Blob.
+                                TransferOptions = new StorageTransferOptions { InitialTransferSize = MaxPutBlobBytes },
+                            },
+                            ct)).Value.ETag;
+                    },
+                    target.MayReplace,
+                    target.Replacing,
+                    cancellationToken);
+            }
+            catch (Exception) when (body.Overran)
+            {
+                // A Content-Length that the body outruns tells nothing: the body is too long if it passes the limit.
+                return await PassesAsync(source, limit - length - 1, cancellationToken) ? null : throw new IOException($"The result video is longer than the {length} bytes it announced.");
+            }
+
+            if (kept is not null)
+            {
+                return new Written(length, duration, Kept: true);
+            }
+
+            // Until this lands the blob has no sha256 and is not taken for a finished copy: a crash here copies again.
+            target.Metadata[Sha256Key] = Convert.ToHexStringLower(target.Sha256.GetHashAndReset());
+            await target.Blob.SetMetadataAsync(target.Metadata, new BlobRequestConditions { IfMatch = uploaded }, cancellationToken);
+            return new Written(length, duration, Kept: false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(head);
+        }
+    }
+
+    /// <summary>
+    /// Stages 4 MB blocks as they arrive (up to <see cref="StagesInFlight"/> uploading while the download goes on) and
+    /// commits them with the SHA-256, for a download of no announced length (or one past a Put Blob's). Null when the
+    /// body passes the limit.
+    /// </summary>
+    private static async Task<Written?> StageAsync(Target target, Stream source, long? expected, long limit, string tag, CancellationToken cancellationToken)
+    {
+        var blob = target.Blob;
         var blockIds = new List<string>();
         var staging = new Queue<(Task Upload, byte[] Buffer)>();
         long total = 0;
@@ -112,7 +213,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                 // The download goes on while earlier blocks upload: at most StagesInFlight buffers, whatever the size.
                 var buffer = staging.Count < StagesInFlight ? ArrayPool<byte>.Shared.Rent(BlockBytes) : await NextFreeAsync(staging);
 
-                // One byte past the limit tells a body that is too long, whatever its Content-Length said.
+                // One byte past the limit tells a body that is too long.
                 var filled = await FillAsync(source, buffer, (int)Math.Min(BlockBytes, limit + 1 - total), cancellationToken);
                 if (filled == 0 || total + filled > limit)
                 {
@@ -122,10 +223,10 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                         break;
                     }
 
-                    return TooLarge(null, limit);
+                    return null;
                 }
 
-                sha256.AppendData(buffer, 0, filled);
+                target.Sha256.AppendData(buffer, 0, filled);
                 if (blockIds.Count == 0)
                 {
                     duration = Mp4Header.TryReadDuration(buffer.AsSpan(0, filled), 0, out _);
@@ -165,36 +266,50 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
             throw new IOException($"The result video ended after {total} of {length} bytes.");
         }
 
-        var hash = Convert.ToHexStringLower(sha256.GetHashAndReset());
-        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
-        metadata[TaskIdKey] = input.TaskId;
-        metadata[Sha256Key] = hash;
-        if (duration is { } seconds)
-        {
-            metadata[DurationKey] = seconds.TotalSeconds.ToString("R", CultureInfo.InvariantCulture);
-        }
-
+        target.SetDuration(duration);
+        target.Metadata[Sha256Key] = Convert.ToHexStringLower(target.Sha256.GetHashAndReset());
         var kept = await OwnedBlobs.WriteAsync(
             blob,
             (conditions, ct) => blob.CommitBlockListAsync(
                 blockIds,
-                new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "video/mp4" }, Metadata = metadata, Conditions = conditions },
+                new CommitBlockListOptions { HttpHeaders = VideoHeaders, Metadata = target.Metadata, Conditions = conditions },
                 ct),
-            other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId),
+            target.MayReplace,
+            target.Replacing,
             cancellationToken);
-        if (kept is not null)
-        {
-            return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
-        }
-
-        telemetry.Copied(total, time.GetElapsedTime(started));
-        return new Result(blob.Uri.ToString(), total, hash, duration?.TotalSeconds);
+        return new Written(total, duration, kept is not null);
     }
+
+    /// <summary>Tags block ids with the job and task, so two jobs staging blocks under one name never mix them.</summary>
+    private static string Tag(Request input) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{input.JobId}/{input.TaskId}")), 0, 8);
 
     /// <summary>The blocks staged so far stay uncommitted: the storage service discards them within a week.</summary>
     private static Result TooLarge(long? announced, long limit) => Result.Failed(
         VaceJobErrorCodes.OutputTooLarge,
         $"The result video is {(announced is { } size ? $"{size} bytes" : "longer than the limit")}; at most {limit} bytes are copied (Vace:MaxDownloadBytes).");
+
+    /// <summary>The largest blob one Put Blob may write (the service's limit, 5000 MiB).</summary>
+    public const long MaxPutBlobBytes = 5000L * 1024 * 1024;
+
+    private static readonly BlobHttpHeaders VideoHeaders = new() { ContentType = "video/mp4" };
+
+    /// <summary>
+    /// The blob being written, the metadata it gets, the hash of what is sent, and the ETag of an earlier attempt of
+    /// this job found at the name (replaced at the first write) or null.
+    /// </summary>
+    private sealed record Target(BlockBlobClient Blob, Dictionary<string, string> Metadata, IncrementalHash Sha256, ETag? Replacing, Func<BlobProperties, bool> MayReplace)
+    {
+        public void SetDuration(TimeSpan? duration)
+        {
+            if (duration is { } seconds)
+            {
+                Metadata[DurationKey] = seconds.TotalSeconds.ToString("R", CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    /// <summary>What was written: its size and duration, or that the name was left to another job (<paramref name="Kept"/>).</summary>
+    private sealed record Written(long Size, TimeSpan? Duration, bool Kept);
 
     private const string TaskIdKey = "taskid";
     private const string Sha256Key = "sha256";
@@ -219,6 +334,31 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         await upload;
         staging.Dequeue();
         return buffer;
+    }
+
+    /// <summary>Reads on until more than <paramref name="budget"/> bytes came (true) or the body ended (false).</summary>
+    private static async Task<bool> PassesAsync(Stream source, long budget, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            for (var left = budget + 1; left > 0;)
+            {
+                var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken);
+                if (n == 0)
+                {
+                    return false;
+                }
+
+                left -= n;
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken)

@@ -36,18 +36,21 @@ public static class OwnedBlobs
     /// <summary>
     /// Runs <paramref name="write"/> (an upload or block list commit that honours the conditions it is given) so it
     /// creates the blob, or replaces one that <paramref name="mayReplace"/> accepts. Returns null when written, else
-    /// the properties of the blob that was left in place.
+    /// the properties of the blob that was left in place. <paramref name="replacing"/> (or null to create) is the ETag of
+    /// a blob the caller has already read and accepts, replaced at the first attempt: a streamed upload can send its body only once, so
+    /// it must not spend it on a create that is bound to fail.
     /// </summary>
     public static async Task<BlobProperties?> WriteAsync(
         BlobBaseClient blob,
         Func<BlobRequestConditions, CancellationToken, Task> write,
         Func<BlobProperties, bool> mayReplace,
+        ETag? replacing,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(mayReplace);
-        var conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        var conditions = replacing is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -100,6 +103,7 @@ public static class OwnedBlobs
                 },
                 ct),
             mayReplace,
+            replacing: null,
             cancellationToken);
     }
 

@@ -107,6 +107,23 @@ public sealed class OwnedOutputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Copy_OverItsJobsBlobWithoutSha256_ReplacesItWithAWholeCopy()
+    {
+        // As after a crash between the upload and the metadata that completes it: the job's blob, with no sha256.
+        await _output.CreateIfNotExistsAsync();
+        var metadata = OwnedBlobs.Metadata("job-a", OwnedBlobs.VideoKind);
+        metadata["taskid"] = "task-a";
+        await _output.GetBlobClient("cut/out.mp4").UploadAsync(BinaryData.FromBytes(VideoA.AsMemory(0, 1000)), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = metadata });
+
+        var copy = await CopyAsync("job-a", "task-a", "a.mp4", "cut/out.mp4");
+
+        Assert.Equal((Sha256(VideoA), (long)VideoA.Length), (copy.Sha256, copy.Size));
+        Assert.Equal(Sha256(VideoA), await ContentSha256Async("cut/out.mp4"));
+        var properties = (await _output.GetBlobClient("cut/out.mp4").GetPropertiesAsync()).Value;
+        Assert.Equal((Sha256(VideoA), "job-a", "task-a"), (properties.Metadata["sha256"], properties.Metadata["jobid"], properties.Metadata["taskid"]));
+    }
+
+    [Fact]
     public async Task Copy_TwoJobsToOneNameAtOnce_OneWinsWholeAndTheOtherConflicts()
     {
         var copies = await Task.WhenAll(CopyAsync("job-a", "task-a", "a.mp4", "race/out.mp4"), CopyAsync("job-b", "task-b", "b.mp4", "race/out.mp4"));

@@ -1,5 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.DashScope;
@@ -23,7 +27,8 @@ public sealed class CopyOutputTests
     {
         await using var host = await WorkflowHost.StartAsync(o => o.OutputSizeBytes = LargeOutput);
         var (taskId, videoUrl) = await SucceededTaskAsync(host);
-        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
+        var writes = new WriteRecorder();
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services, Recorded(host, writes));
 
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var peak = baseline;
@@ -48,7 +53,10 @@ public sealed class CopyOutputTests
         Assert.Equal(LargeOutput, properties.Value.ContentLength);
         Assert.Equal(result.Sha256, properties.Value.Metadata["sha256"]);
 
-        // Four 4 MB blocks in flight, plus what HTTP and the storage client hold: far below the video's size.
+        // One Put Blob, whatever the size: past 256 MB the storage client would otherwise buffer it into blocks.
+        Assert.Equal(["Put Blob", "Set Blob Metadata"], writes.Names);
+
+        // The 4 MB read ahead, plus what HTTP and the storage client hold: far below the video's size.
         var grew = (peak - baseline) / (1024.0 * 1024);
         Assert.True(grew < 64, $"managed memory grew by {grew:F1} MB while copying {LargeOutput / (1024 * 1024)} MB in {elapsed.TotalSeconds:F1} s");
     }
@@ -107,6 +115,53 @@ public sealed class CopyOutputTests
         Assert.True(origin.BodyBytesSent < limit + (16L * 1024 * 1024), $"the server sent {origin.BodyBytesSent} bytes");
     }
 
+    [Fact]
+    public async Task Copy_KnownLength_IsOnePutBlobThenItsSha256InTheMetadata()
+    {
+        await using var origin = RawHttpServer.Start($"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {VideoBytes}\r\n\r\n", Prefix, VideoBytes);
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: Loopback());
+        var writes = new WriteRecorder();
+
+        var result = await CopyAsync(host, origin, "known/output.mp4", writes);
+
+        Assert.Equal((ExpectedSha256(VideoBytes), VideoBytes), (result.Sha256, result.Size));
+        Assert.Equal(["Put Blob", "Set Blob Metadata"], writes.Names);
+        var properties = (await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("known/output.mp4").GetPropertiesAsync()).Value;
+        Assert.Equal((VideoBytes, "video/mp4", result.Sha256, "known", "task-1"), (properties.ContentLength, properties.ContentType, properties.Metadata["sha256"], properties.Metadata["jobid"], properties.Metadata["taskid"]));
+        Assert.Equal(result.Sha256, await ContentSha256Async(host, "known/output.mp4"));
+    }
+
+    [Fact]
+    public async Task Copy_ChunkedDownload_IsStagedInBlocksAndCommittedWithItsSha256()
+    {
+        await using var origin = RawHttpServer.Start("HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n", Prefix, VideoBytes, chunked: true);
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: Loopback());
+        var writes = new WriteRecorder();
+
+        var result = await CopyAsync(host, origin, "chunked/output.mp4", writes);
+
+        Assert.Equal((ExpectedSha256(VideoBytes), VideoBytes), (result.Sha256, result.Size));
+        Assert.Equal(["Put Block", "Put Block", "Put Block List"], writes.Names);
+        var properties = (await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("chunked/output.mp4").GetPropertiesAsync()).Value;
+        Assert.Equal((VideoBytes, "video/mp4", result.Sha256), (properties.ContentLength, properties.ContentType, properties.Metadata["sha256"]));
+        Assert.Equal(result.Sha256, await ContentSha256Async(host, "chunked/output.mp4"));
+    }
+
+    [Fact]
+    public async Task Copy_BodyEndingBeforeItsContentLength_FailsForARetryAndLeavesNoBlob()
+    {
+        await using var origin = RawHttpServer.Start($"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {VideoBytes}\r\n\r\n", Prefix, VideoBytes - (1024 * 1024));
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: Loopback());
+        var writes = new WriteRecorder();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => CopyAsync(host, origin, "short/output.mp4", writes));
+
+        // The storage client's retry of the failed Put Blob is refused before it sends a byte, and nothing else is written.
+        Assert.Equal(["Put Blob", "Put Blob"], writes.Names);
+        Assert.Contains("ended prematurely", error.ToString(), StringComparison.Ordinal);
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("short/output.mp4").ExistsAsync()).Value);
+    }
+
     private static Dictionary<string, string?> Limit(long bytes) => new() { ["Vace:MaxDownloadBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private static async Task<(string TaskId, string VideoUrl)> SucceededTaskAsync(WorkflowHost host)
@@ -122,6 +177,65 @@ public sealed class CopyOutputTests
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    // Over one 4 MB block, so that a staged copy takes several.
+    private const long VideoBytes = (6L * 1024 * 1024) + 123;
+
+    private static readonly byte[] Prefix = RandomNumberGenerator.GetBytes(4096);
+
+    private static Dictionary<string, string?> Loopback() => new() { ["Vace:AllowLoopbackUrls"] = "true" };
+
+    /// <summary>The SHA-256 of what <see cref="RawHttpServer"/> serves: <see cref="Prefix"/>, then zeros.</summary>
+    private static string ExpectedSha256(long size)
+    {
+        var body = new byte[size];
+        Prefix.CopyTo(body, 0);
+        return Convert.ToHexStringLower(SHA256.HashData(body));
+    }
+
+    /// <summary>A storage client on the host's account whose writes <paramref name="writes"/> records.</summary>
+    private static BlobServiceClient Recorded(WorkflowHost host, WriteRecorder writes)
+    {
+        var options = new BlobClientOptions();
+        options.AddPolicy(writes, HttpPipelinePosition.PerRetry);
+        return new BlobServiceClient(host.Storage, options);
+    }
+
+    /// <summary>Copies from <paramref name="origin"/> through a storage client whose writes <paramref name="writes"/> records.</summary>
+    private static Task<CopyOutputActivity.Result> CopyAsync(WorkflowHost host, RawHttpServer origin, string blob, WriteRecorder writes)
+    {
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services, Recorded(host, writes));
+        return copy.RunAsync(new CopyOutputActivity.Request(blob.Split('/')[0], "task-1", origin.Url("video.mp4"), host.OutputContainer, blob), CancellationToken.None);
+    }
+
+    private static async Task<string> ContentSha256Async(WorkflowHost host, string blob)
+    {
+        await using var content = await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient(blob).OpenReadAsync();
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(content));
+    }
+
+    /// <summary>Names each write request sent to a blob (every attempt, retries too); reads and container calls are left out.</summary>
+    private sealed class WriteRecorder : HttpPipelineSynchronousPolicy
+    {
+        private readonly ConcurrentQueue<string> _names = new();
+
+        public string[] Names => [.. _names];
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            var query = message.Request.Uri.Query;
+            if (message.Request.Method != RequestMethod.Put || query.Contains("restype=container", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            _names.Enqueue(
+                query.Contains("comp=blocklist", StringComparison.Ordinal) ? "Put Block List"
+                : query.Contains("comp=block", StringComparison.Ordinal) ? "Put Block"
+                : query.Contains("comp=metadata", StringComparison.Ordinal) ? "Set Blob Metadata"
+                : "Put Blob");
         }
     }
 
