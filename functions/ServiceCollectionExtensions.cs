@@ -8,6 +8,7 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
@@ -44,7 +45,7 @@ public static class ServiceCollectionExtensions
     {
         if (configuration["AzureWebJobsStorage"] is { Length: > 0 } connectionString)
         {
-            return (new BlobServiceClient(connectionString), new QueueServiceClient(connectionString));
+            return (new BlobServiceClient(connectionString, UploadTimeoutPolicy.BlobClientOptions()), new QueueServiceClient(connectionString));
         }
 
         var identity = configuration.GetSection("AzureWebJobsStorage");
@@ -53,7 +54,7 @@ public static class ServiceCollectionExtensions
         TokenCredential credential = identity["clientId"] is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
-        return (new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential),
+        return (new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential, UploadTimeoutPolicy.BlobClientOptions()),
             new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential));
     }
 }

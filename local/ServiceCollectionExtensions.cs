@@ -14,6 +14,7 @@ using VaceFunctions.Local.Operations;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Orchestrations;
 using VaceFunctions.Orchestrations.Health;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Telemetry;
 
@@ -38,7 +39,7 @@ public static class ServiceCollectionExtensions
             throw new InvalidOperationException("AzureWebJobsStorage is not set: give a storage connection string (UseDevelopmentStorage=true for Azurite).");
         }
 
-        services.AddSingleton(new BlobServiceClient(storage));
+        services.AddSingleton(new BlobServiceClient(storage, UploadTimeoutPolicy.BlobClientOptions()));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddVaceOrchestrations();
         services.AddVaceTelemetryExport(configuration, "vace");
