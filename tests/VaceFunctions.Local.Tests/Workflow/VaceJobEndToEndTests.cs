@@ -67,8 +67,9 @@ public sealed class VaceJobEndToEndTests
 
         var result = await host.WaitAsync(jobId);
 
+        // On a loaded machine the first poll may come late enough to see the end itself: one poll is no fault, three are.
         Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
-        Assert.Equal(2, host.Simulator.State.Counters().PollsByTask[result.TaskId!]);
+        Assert.InRange(host.Simulator.State.Counters().PollsByTask[result.TaskId!], 1, 2);
     }
 
     [Fact]
