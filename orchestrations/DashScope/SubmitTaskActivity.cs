@@ -84,7 +84,7 @@ public sealed partial class SubmitTaskActivity(
             var interrupted = existing?.Interrupted ?? 0;
             if (existing is not null && existing.State != SubmissionState.Refused)
             {
-                if (!options.Value.ResubmitInterrupted || interrupted >= MaxInterruptedAttempts)
+                if (!MayResubmit(interrupted))
                 {
                     return Ambiguous("An earlier attempt to submit this job was interrupted before its answer was recorded");
                 }
@@ -126,9 +126,12 @@ public sealed partial class SubmitTaskActivity(
         {
             // Allowed to submit again: the orchestrator waits as after a refusal, and the next attempt counts this one.
             await RecordAnswerAsync(input.JobId, record, new Submission(SubmissionState.Ambiguous, null, ex.RequestId, null, interrupted), attempt, cancellationToken);
-            return Ambiguous(ex.ServiceMessage) with { Retryable = options.Value.ResubmitInterrupted && interrupted < MaxInterruptedAttempts };
+            return Ambiguous(ex.ServiceMessage) with { Retryable = MayResubmit(interrupted) };
         }
     }
+
+    /// <summary>Whether a job may be submitted again after <paramref name="interrupted"/> attempts of unknown outcome.</summary>
+    private bool MayResubmit(int interrupted) => options.Value.ResubmitInterrupted && interrupted < MaxInterruptedAttempts;
 
     /// <summary>
     /// An attempt younger than the longest a submission can take (plus a margin for storage) may still get its

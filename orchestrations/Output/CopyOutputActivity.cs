@@ -137,7 +137,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         var head = ArrayPool<byte>.Shared.Rent(BlockBytes);
         try
         {
-            var headLength = await FillAsync(source, head, (int)Math.Min(BlockBytes, length), cancellationToken);
+            var headLength = await ReadUpToAsync(source, head, (int)Math.Min(BlockBytes, length), cancellationToken);
             var duration = Mp4Header.TryReadDuration(head.AsSpan(0, headLength), 0, out _);
             target.SetDuration(duration);
             await using var body = new SinglePassBody(head.AsMemory(0, headLength), source, length, target.Sha256);
@@ -214,7 +214,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                 var buffer = staging.Count < StagesInFlight ? ArrayPool<byte>.Shared.Rent(BlockBytes) : await NextFreeAsync(staging);
 
                 // One byte past the limit tells a body that is too long.
-                var filled = await FillAsync(source, buffer, (int)Math.Min(BlockBytes, limit + 1 - total), cancellationToken);
+                var filled = await ReadUpToAsync(source, buffer, (int)Math.Min(BlockBytes, limit + 1 - total), cancellationToken);
                 if (filled == 0 || total + filled > limit)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -361,22 +361,9 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         }
     }
 
-    private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < count)
-        {
-            var n = await source.ReadAsync(buffer.AsMemory(filled, count - filled), cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-
-            filled += n;
-        }
-
-        return filled;
-    }
+    /// <summary>Fills <paramref name="buffer"/> with <paramref name="count"/> bytes, or fewer when the body ends first.</summary>
+    private static ValueTask<int> ReadUpToAsync(Stream source, byte[] buffer, int count, CancellationToken cancellationToken) =>
+        source.ReadAtLeastAsync(buffer.AsMemory(0, count), count, throwOnEndOfStream: false, cancellationToken);
 
     /// <param name="JobId">The job, recorded in the blob's metadata.</param>
     /// <param name="TaskId">The DashScope task, recorded in the blob's metadata.</param>
