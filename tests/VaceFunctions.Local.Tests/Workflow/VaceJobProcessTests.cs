@@ -45,8 +45,15 @@ public sealed class VaceJobProcessTests
 
         using (var first = HostProcess.Start(port, settings))
         {
+            // Killed once the video's download has begun: the copy streams at 100 MB/s or more, so a fixed pause after
+            // the phase began could outlast it.
             await host.WaitForProgressAsync(jobId, p => p is { Phase: VaceJobPhase.Copying });
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            while (host.Simulator.State.Counters().VideoRequests == 0)
+            {
+                await Task.Delay(20);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
             first.Kill();
         }
 
