@@ -48,7 +48,7 @@ internal sealed class IntakeTarget
 
         if (await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
         {
-            return new IntakeTarget(configuration, AzuriteProcess.DefaultConnectionString);
+            return new IntakeTarget(configuration, AzuriteProcess.DefaultConnectionStringFor(Path.GetFullPath(".azurite")));
         }
 
         await error.WriteLineAsync(

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace VaceFunctions.Local.Hosting;
@@ -14,11 +15,21 @@ namespace VaceFunctions.Local.Hosting;
 /// does for a process that dies however it dies. Stopped, not killed: Azurite saves its data to its folder only every
 /// few seconds and on a graceful stop, and a storage account must not lose writes it acknowledged. Its ports are free
 /// again for the next start.
+/// <para>
+/// Its account key is never the well-known development key, which any web page could sign requests with: a new
+/// random key for each in-memory Azurite, and for a folder one key kept in the folder (<see cref="KeyFileName"/>,
+/// readable by its owner alone), which every local command reads (<see cref="DefaultConnectionStringFor"/>).
+/// </para>
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
     public const string Account = "devstoreaccount1";
-    public const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>The well-known key of Azurite's development account: for an Azurite this project did not start.</summary>
+    public const string WellKnownKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>In an Azurite's folder: the account key it runs with.</summary>
+    public const string KeyFileName = "account-key";
 
     private const string WatchdogScript = "azurite-watchdog.js";
 
@@ -27,22 +38,30 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
+    private AzuriteProcess(Process process, string key, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
-        ConnectionString = ConnectionStringFor(blobPort, queuePort, tablePort);
+        ConnectionString = ConnectionStringFor(key, blobPort, queuePort, tablePort);
     }
 
     public string ConnectionString { get; }
 
     /// <summary>The connection string of an Azurite on these ports (blob, queue and table: the engine's backend uses all three).</summary>
-    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
-        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};"
+    public static string ConnectionStringFor(string key, int blobPort, int queuePort, int tablePort) =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={key};"
         + $"BlobEndpoint=http://127.0.0.1:{blobPort}/{Account};QueueEndpoint=http://127.0.0.1:{queuePort}/{Account};"
         + $"TableEndpoint=http://127.0.0.1:{tablePort}/{Account};";
 
-    /// <summary>The connection string of an Azurite on the default ports, as <c>vace serve</c> starts it.</summary>
-    public static string DefaultConnectionString => ConnectionStringFor(10000, 10001, 10002);
+    /// <summary>
+    /// The connection string of an Azurite on the default ports, as <c>vace serve</c> starts it over the folder
+    /// <paramref name="location"/>: with the key kept there, or the well-known key when the folder has none (an
+    /// Azurite someone else started).
+    /// </summary>
+    public static string DefaultConnectionStringFor(string location)
+    {
+        var file = Path.Combine(location, KeyFileName);
+        return ConnectionStringFor(File.Exists(file) ? File.ReadAllText(file).Trim() : WellKnownKey, 10000, 10001, 10002);
+    }
 
     /// <summary>
     /// Starts Azurite. With <paramref name="location"/> it keeps its data in that folder on the default ports
@@ -51,6 +70,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     public static async Task<AzuriteProcess> StartAsync(string? location = null, CancellationToken cancellationToken = default)
     {
         var (blob, queue, table) = location is null ? (FreePort(), FreePort(), FreePort()) : (10000, 10001, 10002);
+        var key = location is null ? NewKey() : await FolderKeyAsync(location, cancellationToken);
         if (location is not null)
         {
             await WaitForPreviousAsync(location, cancellationToken);
@@ -61,6 +81,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, WatchdogScript), FindExecutable() },
+            Environment = { ["AZURITE_ACCOUNTS"] = $"{Account}:{key}" },
         };
         string[] storage = location is null ? ["--inMemoryPersistence"] : ["--location", location];
         foreach (var arg in storage.Concat(
@@ -111,7 +132,35 @@ public sealed class AzuriteProcess : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(location, WatchdogPidFile), process.Id.ToString(CultureInfo.InvariantCulture), cancellationToken);
         }
 
-        return new AzuriteProcess(process, blob, queue, table);
+        return new AzuriteProcess(process, key, blob, queue, table);
+    }
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+
+    /// <summary>The key kept in the folder, made (mode 0600) the first time an Azurite runs over it.</summary>
+    private static async Task<string> FolderKeyAsync(string location, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(location);
+        var file = Path.Combine(location, KeyFileName);
+        if (File.Exists(file) && (await File.ReadAllTextAsync(file, cancellationToken)).Trim() is { Length: > 0 } kept)
+        {
+            return kept;
+        }
+
+        var key = NewKey();
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(file, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(key);
+        }
+
+        return key;
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public sealed class DevelopmentServices : IAsyncDisposable
             {
                 if (dataLocation is not null && await AzuriteProcess.IsDefaultRunningAsync(cancellationToken))
                 {
-                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.DefaultConnectionString;
+                    services.Overrides["AzureWebJobsStorage"] = AzuriteProcess.DefaultConnectionStringFor(dataLocation);
                 }
                 else
                 {

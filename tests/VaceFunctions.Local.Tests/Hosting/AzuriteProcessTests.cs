@@ -62,10 +62,10 @@ public sealed class AzuriteProcessTests : IDisposable
 
             // Written well inside Azurite's 5 s between saves, then the host dies: only Azurite's save as it stops keeps them
             // (it used to die of the broken output pipe instead).
-            var container = new BlobContainerClient(AzuriteProcess.DefaultConnectionString, "kept");
+            var container = new BlobContainerClient(AzuriteProcess.DefaultConnectionStringFor(Path.Combine(_folder.FullName, ".azurite")), "kept");
             await container.CreateAsync();
             await container.UploadBlobAsync("written-last", BinaryData.FromString("acknowledged"));
-            var queue = new QueueClient(AzuriteProcess.DefaultConnectionString, "kept");
+            var queue = new QueueClient(AzuriteProcess.DefaultConnectionStringFor(Path.Combine(_folder.FullName, ".azurite")), "kept");
             await queue.CreateAsync();
             await queue.SendMessageAsync("acknowledged");
             host.Kill();
@@ -93,6 +93,50 @@ public sealed class AzuriteProcessTests : IDisposable
         var blob = new BlobClient(second.ConnectionString, "kept", "written-last");
         Assert.True((await blob.ExistsAsync()).Value, "a blob written just before Azurite was stopped is gone");
         Assert.Equal("acknowledged", (await blob.DownloadContentAsync()).Value.Content.ToString());
+    }
+
+    /// <summary>
+    /// The Azurite serve starts over a folder runs with the folder's own random key, kept there for its owner alone and
+    /// read by the next start and by every local command; the well-known development key, which any web page knows,
+    /// is refused. An in-memory Azurite has a key of its own too.
+    /// </summary>
+    [Fact]
+    public async Task StartAsync_OverAFolder_RunsWithTheFoldersOwnKey_AndRefusesTheWellKnownKey()
+    {
+        await WaitUntilDefaultPortsFreeAsync();
+        var location = Path.Combine(_folder.FullName, ".azurite");
+        string key;
+        await using (var first = await AzuriteProcess.StartAsync(location))
+        {
+            var file = Path.Combine(location, AzuriteProcess.KeyFileName);
+            key = (await File.ReadAllTextAsync(file)).Trim();
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+
+            Assert.Contains($"AccountKey={key};", first.ConnectionString, StringComparison.Ordinal);
+            Assert.Equal(first.ConnectionString, AzuriteProcess.DefaultConnectionStringFor(location));
+            await new BlobContainerClient(first.ConnectionString, "keyed").CreateAsync();
+            await AssertRefusedAsync(AzuriteProcess.ConnectionStringFor(AzuriteProcess.WellKnownKey, 10000, 10001, 10002));
+        }
+
+        await using var second = await AzuriteProcess.StartAsync(location);
+        Assert.Contains($"AccountKey={key};", second.ConnectionString, StringComparison.Ordinal);
+        Assert.True((await new BlobContainerClient(second.ConnectionString, "keyed").ExistsAsync()).Value);
+
+        await using var inMemory = await AzuriteProcess.StartAsync();
+        Assert.DoesNotContain(key, inMemory.ConnectionString, StringComparison.Ordinal);
+        Assert.DoesNotContain(AzuriteProcess.WellKnownKey, inMemory.ConnectionString, StringComparison.Ordinal);
+        await AssertRefusedAsync(inMemory.ConnectionString.Replace(
+            inMemory.ConnectionString.Split("AccountKey=")[1].Split(';')[0], AzuriteProcess.WellKnownKey, StringComparison.Ordinal));
+    }
+
+    private static async Task AssertRefusedAsync(string connectionString)
+    {
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(
+            () => new BlobServiceClient(connectionString).GetBlobContainersAsync().AsPages().GetAsyncEnumerator().MoveNextAsync().AsTask());
+        Assert.Equal(403, refused.Status);
     }
 
     /// <summary>

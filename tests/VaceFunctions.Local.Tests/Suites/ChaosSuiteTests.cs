@@ -49,6 +49,9 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
+    /// <summary>The storage both hosts share: the Azurite one of them starts over the folder, with the folder's key.</summary>
+    private string Storage => AzuriteProcess.DefaultConnectionStringFor(Path.Combine(_folder.FullName, ".azurite"));
+
     [Fact]
     public async Task JobsFromEverySource_AllSucceedOnceWithTheSimulatorsVideo_WhileHostsAreKilledAndRestarted()
     {
@@ -180,9 +183,9 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
     /// Sends the jobs over the run, a third each through the queue, the inbox and HTTP (to whichever host answers),
     /// retrying each until storage or a host takes it: sources stay available to users while hosts come and go.
     /// </summary>
-    private static async Task SubmitAllAsync(string[] ids, Uri simulator, Slot[] slots, CancellationToken cancellationToken)
+    private async Task SubmitAllAsync(string[] ids, Uri simulator, Slot[] slots, CancellationToken cancellationToken)
     {
-        var storage = AzuriteProcess.DefaultConnectionString;
+        var storage = Storage;
         var queue = new QueueClient(storage, "vace-jobs");
         var inbox = new BlobServiceClient(storage).GetBlobContainerClient("vace-inbox");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -238,7 +241,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
     private async Task AssertEndStateAsync(Slot host, string[] ids, Uri simulator)
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        var blobs = new BlobServiceClient(AzuriteProcess.DefaultConnectionString);
+        var blobs = new BlobServiceClient(Storage);
         string expected;
         using (var video = SampleVideo.Open(OutputSize))
         {
@@ -307,7 +310,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
         var admission = new AdmissionSlots(blobs, Options.Create(new WorkflowOptions()), TimeProvider.System);
         var held = await admission.HoldersAsync(default);
         Assert.True(held.Count == 0, $"slots still held: {string.Join(", ", held)}");
-        await AssertQueuesEmptyAsync(new QueueServiceClient(AzuriteProcess.DefaultConnectionString));
+        await AssertQueuesEmptyAsync(new QueueServiceClient(Storage));
     }
 
     /// <summary>
@@ -316,7 +319,7 @@ public sealed partial class ChaosSuiteTests(ITestOutputHelper log) : IDisposable
     /// </summary>
     private async Task AssertBothHostsOwnPartitionsAsync(Slot first, Slot second)
     {
-        var table = new Azure.Data.Tables.TableClient(AzuriteProcess.DefaultConnectionString, $"{first.Settings["Durable:TaskHub"]}Partitions");
+        var table = new Azure.Data.Tables.TableClient(Storage, $"{first.Settings["Durable:TaskHub"]}Partitions");
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (true)
         {
