@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Operations;
 
@@ -27,7 +28,8 @@ public sealed class PoisonHttpApi(IServiceProvider services)
     [Function("RedrivePoison")]
     public async Task<IActionResult> RedrivePoison(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "poison/{id}/redrive")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
-        ResultAction.Of(await PoisonApi.RedriveAsync(id, request, Queue(client), request.HttpContext.RequestAborted));
+        ResultAction.Of(JobsApi.RefuseUnlessJson(request, dashScope: false)
+            ?? await PoisonApi.RedriveAsync(id, request, Queue(client), request.HttpContext.RequestAborted));
 
     [Function("DeletePoison")]
     public async Task<IActionResult> DeletePoison(

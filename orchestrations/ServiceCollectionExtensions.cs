@@ -71,6 +71,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<PoisonMessages>();
         services.TryAddSingleton<InstanceRetention>();
         services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
+        services.AddSingleton<ClientKeys>();
         services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
             .ConfigurePrimaryHttpMessageHandler(provider => GuardedHandler(provider.GetRequiredService<UrlGuard>().ConnectForDownloadAsync, redirects: true))
             .AddStandardResilienceHandler(ConfigureMediaResilience);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using VaceFunctions.Local.Http;
+using VaceFunctions.Orchestrations.Http;
 
 namespace VaceFunctions.Local.Cli;
 
@@ -28,8 +28,8 @@ public static partial class KeyCommand
         make.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(client)!;
-            var key = ApiKeyring.NewKey();
-            var hash = ApiKeyring.Hash(key);
+            var key = ClientKeys.NewKey();
+            var hash = ClientKeys.Hash(key);
             var output = parse.InvocationConfiguration.Output;
             await output.WriteLineAsync($"Key for client '{name}' (shown only now; give it to the client, which sends it as x-api-key or Authorization: Bearer):");
             await output.WriteLineAsync($"  {key}");

@@ -66,8 +66,8 @@ public static class JobsApi
         ArgumentNullException.ThrowIfNull(isAuthorized);
         var jobs = app.MapGroup("/api/jobs").WithTags("Jobs");
         jobs.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
-            ? await next(context)
-            : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer)."));
+            ? RefuseUnlessJson(context.HttpContext.Request, dashScope: false) ?? await next(context)
+            : KeyRequired());
         jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
         jobs.MapGet("/{id}", GetAsync).WithSummary(
             "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown; "
@@ -84,8 +84,8 @@ public static class JobsApi
 
         var dashScope = app.MapGroup("/api/v1").WithTags("DashScope-compatible");
         dashScope.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
-            ? await next(context)
-            : DashScopeError(StatusCodes.Status401Unauthorized, DashScopeErrorCodes.InvalidApiKey, "Invalid API-key provided."));
+            ? RefuseUnlessJson(context.HttpContext.Request, dashScope: true) ?? await next(context)
+            : InvalidApiKey());
         dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy).WithSummary(
             "DashScope's create call: a new job per request, its id the task id; with an Idempotency-Key header, one job per key and body.");
         dashScope.MapGet("/tasks/{taskId}", GetTaskAsync).WithSummary("DashScope's query call; video_url is a read SAS URL of the owned blob.");
@@ -462,14 +462,50 @@ public static class JobsApi
     /// </summary>
     internal static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        AllowDrain(request);
+        return BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
+    }
+
+    /// <summary>Lets the server drain up to <see cref="MaxDrainedBodyBytes"/> of a body it answers without reading whole.</summary>
+    private static void AllowDrain(HttpRequest request)
+    {
         // The host-wide limit would make the drain fail at once, closing the connection while the client still sends,
         // which discards the answer on its side; the limit must be raised before the first read.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxDrainedBodyBytes;
         }
+    }
 
-        return BoundedReads.ReadAtMostAsync(request.Body, JobDocumentReader.MaxDocumentBytes, cancellationToken);
+    /// <summary>The answer to a caller of <c>/api/jobs</c> (or <c>/api/poison</c>) who must present a key and did not.</summary>
+    public static IResult KeyRequired() => Results.Problem(
+        statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer).");
+
+    /// <summary>The DashScope face's answer to a caller without a key it takes, in the service's words.</summary>
+    public static IResult InvalidApiKey() =>
+        DashScopeError(StatusCodes.Status401Unauthorized, DashScopeErrorCodes.InvalidApiKey, "Invalid API-key provided.");
+
+    /// <summary>415 for a request that has a body whose content type is not JSON; null for any other.</summary>
+    /// <remarks>
+    /// A browser sends a cross-origin request without asking first only when it is "simple" — among others, a body
+    /// of <c>text/plain</c> or a form. Taking JSON bodies alone means no web page can send the API a body it has not
+    /// been allowed to send, whatever else lets the request through.
+    /// </remarks>
+    public static IResult? RefuseUnlessJson(HttpRequest request, bool dashScope)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        if (!hasBody || request.HasJsonContentType())
+        {
+            return null;
+        }
+
+        AllowDrain(request);
+
+        const string Message = "The request body must be JSON: send it with Content-Type: application/json.";
+        return dashScope
+            ? DashScopeError(StatusCodes.Status415UnsupportedMediaType, DashScopeErrorCodes.InvalidParameter, Message)
+            : Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: Message);
     }
 
     public static IResult DashScopeError(int status, string code, string message) => Results.Json(

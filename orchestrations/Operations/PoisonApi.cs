@@ -18,8 +18,8 @@ public static class PoisonApi
         ArgumentNullException.ThrowIfNull(isAuthorized);
         var poison = app.MapGroup("/api/poison").WithTags("Poison queue");
         poison.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
-            ? await next(context)
-            : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required (x-api-key or Authorization: Bearer)."));
+            ? JobsApi.RefuseUnlessJson(context.HttpContext.Request, dashScope: false) ?? await next(context)
+            : JobsApi.KeyRequired());
         poison.MapGet("", (PoisonMessages queue, CancellationToken ct) => ListAsync(queue, ct)).WithSummary(
             "The first messages of the jobs queue's poison queue (at most 32: a queue can be peeked no further) with the queue's approximate length, each with its job id and why it is there.");
         poison.MapGet("/{id}", (string id, PoisonMessages queue, CancellationToken ct) => ShowAsync(id, queue, ct))

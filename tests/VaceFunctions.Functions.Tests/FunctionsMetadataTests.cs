@@ -14,9 +14,6 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetJob", "get", "jobs/{id}")]
     [InlineData("GetJobManifest", "get", "jobs/{id}/manifest")]
     [InlineData("CancelJob", "post", "jobs/{id}/cancel")]
-    [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
-    [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
-    [InlineData("CancelDashScopeTask", "post", "v1/tasks/{taskId}/cancel")]
     [InlineData("ListPoison", "get", "poison")]
     [InlineData("ShowPoison", "get", "poison/{id}")]
     [InlineData("RedrivePoison", "post", "poison/{id}/redrive")]
@@ -29,6 +26,21 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(route, trigger["route"]!.GetValue<string>());
         Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
         Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+        Assert.Contains(Bindings(name), b => b["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    /// <summary>DashScope clients send a Bearer key, never a function key: the face checks client keys itself.</summary>
+    [Theory]
+    [InlineData("CreateDashScopeTask", "post", "v1/services/aigc/video-generation/video-synthesis")]
+    [InlineData("GetDashScopeTask", "get", "v1/tasks/{taskId}")]
+    [InlineData("CancelDashScopeTask", "post", "v1/tasks/{taskId}/cancel")]
+    public void DashScopeFace_HasTheEmbeddedHostsRoutes_OpenToTheHost_ForItsOwnKeyCheck(string name, string method, string route)
+    {
+        var trigger = Trigger(name);
+
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal("Anonymous", trigger["authLevel"]!.GetValue<string>());
         Assert.Contains(Bindings(name), b => b["type"]!.GetValue<string>() == "durableClient");
     }
 

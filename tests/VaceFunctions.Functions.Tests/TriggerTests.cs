@@ -17,6 +17,7 @@ using VaceFunctions.Local.Hosting;
 using VaceFunctions.Local.Tests;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Operations;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
@@ -30,6 +31,8 @@ namespace VaceFunctions.Functions.Tests;
 /// </summary>
 public sealed class TriggerTests : IAsyncLifetime
 {
+    private const string FaceClient = "python-client";
+    private const string FaceClientKey = "vace_a-key-of-the-python-client";
     private static readonly string SampleSha256 = Convert.ToHexStringLower(SHA256.HashData(SampleVideo.Bytes.Span));
     private readonly string _output = Azurite.UniqueName("out");
     private readonly string _queue = Azurite.UniqueName("jobs");
@@ -59,6 +62,7 @@ public sealed class TriggerTests : IAsyncLifetime
             ["Vace:OutputContainer"] = _output,
             ["Vace:Queue:Name"] = _queue,
             ["Vace:Inbox:Container"] = _inbox,
+            [$"Vace:Http:Keys:{FaceClient}"] = ClientKeys.Hash(FaceClientKey),
         }).Build();
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddVaceWorkflow(),
@@ -171,6 +175,37 @@ public sealed class TriggerTests : IAsyncLifetime
         Assert.Equal(404, missing);
     }
 
+    /// <summary>
+    /// A DashScope client sends its key as <c>Authorization: Bearer</c>, the one way it knows: the face takes a client's
+    /// key so, creates and follows the task to an owned video; no key, another key or a body that is not JSON is refused.
+    /// </summary>
+    [Fact]
+    public async Task DashScopeFace_WithAClientKeyAsBearer_CreatesAndFollowsTheTask_AndRefusesAnyOtherKey()
+    {
+        var api = ActivatorUtilities.CreateInstance<JobsHttpApi>(_host.Services);
+        var body = Sample("video_outpainting", "unused");
+        body.Remove("id");
+        Dictionary<string, string> Headers(string? key) => key is null
+            ? new() { ["X-DashScope-Async"] = "enable" }
+            : new() { ["X-DashScope-Async"] = "enable", ["Authorization"] = $"Bearer {key}" };
+
+        var (created, answer) = await SendAsync(context => api.CreateDashScopeTask(context.Request, _host.Client), body.ToJsonString(), Headers(FaceClientKey));
+        var taskId = answer!["output"]!["task_id"]!.GetValue<string>();
+        await CompletionAsync(taskId);
+        var (queried, task) = await SendAsync(context => api.GetDashScopeTask(context.Request, taskId, _host.Client), headers: Headers(FaceClientKey));
+        var (anonymous, refusal) = await SendAsync(context => api.GetDashScopeTask(context.Request, taskId, _host.Client), headers: Headers(null));
+        var (otherKey, _) = await SendAsync(context => api.GetDashScopeTask(context.Request, taskId, _host.Client), headers: Headers("sk-a-dashscope-key"));
+        var (createdWithout, _) = await SendAsync(context => api.CreateDashScopeTask(context.Request, _host.Client), body.ToJsonString(), Headers(null));
+        var (text, _) = await SendAsync(
+            context => api.CreateDashScopeTask(context.Request, _host.Client), body.ToJsonString(), Headers(FaceClientKey), contentType: "text/plain");
+
+        Assert.Equal((200, "PENDING"), (created, answer["output"]!["task_status"]!.GetValue<string>()));
+        Assert.Equal((200, "SUCCEEDED"), (queried, task!["output"]!["task_status"]!.GetValue<string>()));
+        Assert.Contains($"/{_output}/{taskId}/", task["output"]!["video_url"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal((401, "InvalidApiKey"), (anonymous, refusal!["code"]!.GetValue<string>()));
+        Assert.Equal((401, 401, 415), (otherKey, createdWithout, text));
+    }
+
     [Fact]
     public async Task PoisonHttpApi_ListsAnInvalidDocumentWithItsReason_AndRedrivesItsCorrectionToTheJobsQueue()
     {
@@ -212,10 +247,23 @@ public sealed class TriggerTests : IAsyncLifetime
     }
 
     /// <summary>Calls an HTTP function as the ASP.NET Core integration does and runs the result it returns.</summary>
-    private async Task<(int Status, JsonNode? Body)> SendAsync(Func<HttpContext, Task<IActionResult>> function, string? body = null)
+    private async Task<(int Status, JsonNode? Body)> SendAsync(
+        Func<HttpContext, Task<IActionResult>> function, string? body = null, Dictionary<string, string>? headers = null, string contentType = "application/json")
     {
         var context = new DefaultHttpContext { RequestServices = _host.Services };
-        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body ?? ""));
+        var bytes = Encoding.UTF8.GetBytes(body ?? "");
+        context.Request.Body = new MemoryStream(bytes);
+        if (body is not null)
+        {
+            context.Request.ContentLength = bytes.Length;
+            context.Request.ContentType = contentType;
+        }
+
+        foreach (var (name, value) in headers ?? [])
+        {
+            context.Request.Headers[name] = value;
+        }
+
         context.Response.Body = new MemoryStream();
         var result = await function(context);
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));

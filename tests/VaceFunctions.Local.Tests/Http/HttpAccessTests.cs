@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using VaceFunctions.Local.Http;
+using VaceFunctions.Orchestrations.Http;
 
 namespace VaceFunctions.Local.Tests.Http;
 
@@ -19,8 +19,8 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
 
         protected override void Configure(Dictionary<string, string?> settings)
         {
-            settings["Vace:Http:Keys:burst-a"] = ApiKeyring.Hash("key-of-a");
-            settings["Vace:Http:Keys:burst-b"] = ApiKeyring.Hash("key-of-b");
+            settings["Vace:Http:Keys:burst-a"] = ClientKeys.Hash("key-of-a");
+            settings["Vace:Http:Keys:burst-b"] = ClientKeys.Hash("key-of-b");
             settings["Vace:Http:JobsPerMinute"] = JobsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
@@ -53,6 +53,95 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
         Assert.Equal("InvalidApiKey", JsonNode.Parse(await refusedFace.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, admittedByBearer.StatusCode);
+    }
+
+    /// <summary>A page whose name was rebound to 127.0.0.1 reaches the host from loopback, but with its own name as Host.</summary>
+    [Theory]
+    [InlineData("attacker.example:7071")]
+    [InlineData("attacker.example")]
+    [InlineData("127.0.0.1.nip.io:7071")]
+    [InlineData("localhost.attacker.example")]
+    public async Task Loopback_WithAForeignHost_IsAStranger(string hostHeader)
+    {
+        var jobs = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request => request.Headers.Host = hostHeader);
+        var face = await SendAsync(HttpMethod.Get, "api/v1/tasks/x", request => request.Headers.Host = hostHeader);
+        var admitted = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request =>
+        {
+            request.Headers.Host = hostHeader;
+            request.Headers.Add("x-api-key", HttpHostFixture.Key);
+        });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, jobs.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, face.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("localhost:7071")]
+    [InlineData("LOCALHOST")]
+    [InlineData("vace.localhost:8080")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1:1234")]
+    [InlineData("[::1]:7071")]
+    public async Task Loopback_WithALoopbackHostOnAnyPort_NeedsNoKey(string hostHeader)
+    {
+        var response = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request => request.Headers.Host = hostHeader);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>What a browser says of a request another site's page made: the caller is a stranger who needs a key.</summary>
+    [Theory]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    [InlineData("Origin", "http://attacker.example")]
+    [InlineData("Origin", "http://localhost:1")]
+    [InlineData("Origin", "null")]
+    public async Task Loopback_SentByAnotherSitesPage_IsAStranger(string header, string value)
+    {
+        var jobs = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request => request.Headers.Add(header, value));
+        var admitted = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request =>
+        {
+            request.Headers.Add(header, value);
+            request.Headers.Add("x-api-key", HttpHostFixture.Key);
+        });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, jobs.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    /// <summary>The dashboard's own requests: same-origin, with the page's own Origin.</summary>
+    [Fact]
+    public async Task Loopback_FromTheHostsOwnPage_NeedsNoKey()
+    {
+        var origin = host.Http.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+        var response = await SendAsync(HttpMethod.Get, "api/jobs?top=1", request =>
+        {
+            request.Headers.Add("Sec-Fetch-Site", "same-origin");
+            request.Headers.Add("Origin", origin);
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>
+    /// A DashScope sample sends its own DashScope key as Bearer: from this machine, that key is ignored (and logged as
+    /// ignored, never shown), and the request is served as a local caller's; from elsewhere, it is refused.
+    /// </summary>
+    [Fact]
+    public async Task Loopback_WithAKeyNoClientHas_IsServed_AndTheKeyIsNeverLogged()
+    {
+        const string DashScopeKey = "sk-0123456789abcdef-a-dashscope-key";
+
+        var local = await host.SendAsync(HttpMethod.Get, "api/v1/tasks/never-created", key: DashScopeKey, bearer: true);
+        var proxied = await host.SendAsync(HttpMethod.Get, "api/v1/tasks/never-created", key: DashScopeKey, bearer: true, header: HttpHostFixture.Proxied);
+
+        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        Assert.Equal("UNKNOWN", JsonNode.Parse(await local.Content.ReadAsStringAsync())!["output"]!["task_status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, proxied.StatusCode);
+        Assert.Contains(host.Logs.Messages, m => m.StartsWith("A caller on this machine presented a key no client has", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Messages, m => m.Contains(DashScopeKey, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -99,7 +188,7 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
         var firstAfterRotation = await host.SendAsync(HttpMethod.Get, "api/jobs?top=1", key: first, header: proxied);
 
         Assert.Equal("Vace:Http:Keys:rotating", firstLine.Key);
-        Assert.Equal(ApiKeyring.Hash(first), firstLine.Value);
+        Assert.Equal(ClientKeys.Hash(first), firstLine.Value);
         Assert.NotEqual(first, second);
         Assert.Equal(HttpStatusCode.OK, firstAdmitted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, secondAdmitted.StatusCode);
@@ -112,7 +201,7 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
         const string Wrong = "not-a-key-of-anyone-5f3a";
         await host.SendAsync(HttpMethod.Get, "api/jobs?top=1", key: Wrong, header: HttpHostFixture.Proxied);
         await host.SendAsync(HttpMethod.Get, "api/jobs?top=1", header: HttpHostFixture.Proxied);
-        host.Reconfigure(new Dictionary<string, string?> { ["Vace:Http:Keys:burst-a"] = ApiKeyring.Hash("key-of-a") });
+        host.Reconfigure(new Dictionary<string, string?> { ["Vace:Http:Keys:burst-a"] = ClientKeys.Hash("key-of-a") });
 
         var logs = host.Logs.Messages;
 
@@ -178,6 +267,13 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
 
         Assert.Contains("vace key new", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("old-plain-key", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, Action<HttpRequestMessage> adjust)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        adjust(request);
+        return await host.Http.SendAsync(request);
     }
 
     /// <summary>Runs <c>vace key new --client NAME</c>; returns the key it printed and the configuration line (as a key path).</summary>

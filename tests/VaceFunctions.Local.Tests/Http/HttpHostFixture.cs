@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
-using VaceFunctions.Local.Http;
+using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
@@ -47,10 +47,11 @@ public class HttpHostFixture : IAsyncLifetime
             o.MaxConcurrentTasks = 0;
         });
         var settings = await HostTestSupport.SettingsAsync(Simulator);
-        settings[$"Vace:Http:Keys:{Client}"] = ApiKeyring.Hash(Key);
+        settings[$"Vace:Http:Keys:{Client}"] = ClientKeys.Hash(Key);
         settings["Vace:MaxConcurrentTasks"] = "20";
         settings["Vace:SubmissionsPerSecond"] = "20";
         settings["Logging:LogLevel:VaceFunctions.Local.Http"] = "Information";
+        settings["Logging:LogLevel:VaceFunctions.Orchestrations.Http"] = "Information";
         Configure(settings);
         Settings = settings;
         Host = VaceLocalHost.Build(["--urls", "http://127.0.0.1:0"], settings);

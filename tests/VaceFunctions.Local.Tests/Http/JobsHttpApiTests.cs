@@ -95,6 +95,18 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         Assert.Contains("may be at most 256 KB", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["title"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    /// <summary>A large body that is not JSON is refused unread, and the client still reads the 415 rather than a reset.</summary>
+    [Fact]
+    public async Task PostTenMegabytes_OfText_ReadsThe415()
+    {
+        using var request = HugeBody(new GeneratedBody(10 * 1024 * 1024));
+        request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
     /// <summary>
     /// A body that never ends, sent fast or slowly, cannot hold the server: it takes in a bounded amount for a bounded
     /// time after its answer and then closes the connection, so the request ends either way.
@@ -124,14 +136,14 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
 
     private static HttpRequestMessage HugeBody(Stream body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs") { Content = new StreamContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/jobs") { Content = new StreamContent(body) { Headers = { { "Content-Type", "application/json" } } } };
         request.Headers.TransferEncodingChunked = true;
         request.Headers.ExpectContinue = false;
         request.Headers.Add("x-api-key", HttpHostFixture.Key);
         return request;
     }
 
-    /// <summary>Through a proxy, a request needs the key; a wrong key is refused even from this machine.</summary>
+    /// <summary>Through a proxy, a request needs a client's key: none, or one no client has, is refused on every route.</summary>
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key")]
@@ -140,7 +152,7 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
         var proxied = HttpHostFixture.Proxied;
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_edit", null).ToJsonString(), key, header: proxied)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Get, "api/jobs/x", key: key, header: proxied)).StatusCode);
-        var face = await host.SendAsync(HttpMethod.Get, "api/v1/tasks/x", key: key, bearer: true, header: key is null ? proxied : null);
+        var face = await host.SendAsync(HttpMethod.Get, "api/v1/tasks/x", key: key, bearer: true, header: proxied);
         Assert.Equal(HttpStatusCode.Unauthorized, face.StatusCode);
         Assert.Equal("InvalidApiKey", JsonNode.Parse(await face.Content.ReadAsStringAsync())!["code"]!.GetValue<string>());
     }
@@ -619,5 +631,47 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
             Assert.True(DateTime.UtcNow < deadline, $"{id} never reached {phase}");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>No cross-origin request can be "simple": a body that is not JSON is 415 on every route, and starts nothing.</summary>
+    [Theory]
+    [InlineData("api/jobs", "text/plain")]
+    [InlineData("api/jobs", "application/x-www-form-urlencoded")]
+    [InlineData("api/jobs", "multipart/form-data; boundary=x")]
+    [InlineData("api/v1/services/aigc/video-generation/video-synthesis", "text/plain")]
+    [InlineData("api/jobs/http-text-plain/cancel", "application/x-www-form-urlencoded")]
+    [InlineData("api/poison/some-id/redrive", "text/plain")]
+    public async Task Post_WithABodyThatIsNotJson_Is415_AndStartsNothing(string path, string contentType)
+    {
+        var document = host.Sample("video_outpainting", "http-text-plain").ToJsonString();
+
+        var response = await SendRawAsync(HttpMethod.Post, path, request =>
+        {
+            request.Content = new StringContent(document);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            request.Headers.Add("X-DashScope-Async", "enable");
+        });
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/http-text-plain")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_WithAJsonBody_OfAnyJsonMediaType_IsTaken()
+    {
+        var response = await SendRawAsync(HttpMethod.Post, "api/jobs", request =>
+        {
+            request.Content = new StringContent("{ nope");
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, Action<HttpRequestMessage> adjust)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        adjust(request);
+        return await host.Http.SendAsync(request);
     }
 }
