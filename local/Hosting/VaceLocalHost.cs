@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using VaceFunctions.Local.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace VaceFunctions.Local.Hosting;
 
@@ -44,6 +45,7 @@ public static class VaceLocalHost
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddVaceLocalHost(builder.Configuration);
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ApiKeyring>().WarnIfListeningBeyondLoopback(app.Urls));
         app.MapOpenApi();
         app.MapJobsHttpApi();
         app.MapHealthEndpoints();

@@ -62,6 +62,25 @@ public sealed partial class ApiKeyring(ClientKeys keys, ILogger<ApiKeyring> logg
             || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address) && host.Count(c => c == '.') is 0 or 3);
     }
 
+    /// <summary>Warns of each address the host listens on beyond this machine while callers on this machine need no key.</summary>
+    public void WarnIfListeningBeyondLoopback(IEnumerable<string> urls)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        if (!keys.TrustLoopback)
+        {
+            return;
+        }
+
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://+", "://any", StringComparison.Ordinal).Replace("://*", "://any", StringComparison.Ordinal),
+                    UriKind.Absolute, out var uri) || !IsLoopbackName(uri.Host))
+            {
+                Log.ListensBeyondLoopback(logger, url);
+            }
+        }
+    }
+
     private ApiCaller IdentifyAnew(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped
@@ -120,6 +139,11 @@ public sealed partial class ApiKeyring(ClientKeys keys, ILogger<ApiKeyring> logg
         [LoggerMessage(EventId = 6202, Level = LogLevel.Information,
             Message = "A key no client has was presented from {RemoteAddress} for {Path}")]
         public static partial void KeyRefused(ILogger logger, IPAddress? remoteAddress, string path);
+
+        [LoggerMessage(EventId = 6204, Level = LogLevel.Warning,
+            Message = "The HTTP API listens on {Url}, beyond this machine, while callers on this machine need no key: "
+                + "a reverse proxy there must add Forwarded or X-Forwarded-For, or set Vace__Http__TrustLoopback=false")]
+        public static partial void ListensBeyondLoopback(ILogger logger, string url);
 
         [LoggerMessage(EventId = 6203, Level = LogLevel.Information,
             Message = "A caller on this machine presented a key no client has, for {Path}: ignored (no key is needed here)")]

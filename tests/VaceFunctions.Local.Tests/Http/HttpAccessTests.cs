@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
 
@@ -142,6 +144,23 @@ public sealed partial class HttpAccessTests(HttpAccessTests.LimitedHost host) : 
         Assert.Equal(HttpStatusCode.Unauthorized, proxied.StatusCode);
         Assert.Contains(host.Logs.Messages, m => m.StartsWith("A caller on this machine presented a key no client has", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Messages, m => m.Contains(DashScopeKey, StringComparison.Ordinal));
+    }
+
+    /// <summary>Bound beyond loopback while loopback is trusted, the host says so as it starts; on loopback alone it does not.</summary>
+    [Theory]
+    [InlineData("http://0.0.0.0:0", true)]
+    [InlineData("http://127.0.0.1:0", false)]
+    public async Task Start_ListeningBeyondLoopback_WhileLoopbackIsTrusted_Warns(string urls, bool warns)
+    {
+        var settings = new Dictionary<string, string?>(host.Settings) { ["Durable:TaskHub"] = Azurite.UniqueName("warnhub") };
+        var logs = new ListLoggerProvider();
+        await using var app = VaceFunctions.Local.Hosting.VaceLocalHost.Build(["--urls", urls], settings);
+        app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(logs);
+        await app.StartAsync();
+        await app.StopAsync();
+
+        Assert.Equal(warns, logs.Messages.Any(m => m.StartsWith("The HTTP API listens on http://0.0.0.0:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(logs.Messages, m => m.StartsWith("The HTTP API listens on http://127.0.0.1:", StringComparison.Ordinal));
     }
 
     [Fact]
