@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using VaceFunctions.Local.Http;
 using VaceFunctions.Orchestrations.Workflow;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Http;
 
@@ -158,6 +159,60 @@ public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromiu
         Assert.Equal(HttpHostFixture.Key, await page.EvaluateAsync<string>("() => sessionStorage.getItem('vace.apiKey')"));
         Assert.DoesNotContain(requests, r => r.Url.Contains(HttpHostFixture.Key, StringComparison.Ordinal));
         Assert.Contains(requests, r => r.Url.Contains("/api/jobs", StringComparison.Ordinal) && r.Headers.GetValueOrDefault("x-api-key") == HttpHostFixture.Key);
+    }
+
+    /// <summary>
+    /// A page of another site (localhost is a site of its own beside 127.0.0.1) makes the two requests a web page can
+    /// make of a local API without asking first — a no-cors <c>text/plain</c> POST that would create a job, and a form
+    /// post that would cancel one. Both reach the host, and both are refused: nothing is created or canceled.
+    /// </summary>
+    [Fact]
+    public async Task PageOfAnotherSite_CannotCreateOrCancelJobs_ThroughTheBrowserOfThisMachine()
+    {
+        var usual = host.Simulator.Options.PendingDuration;
+        host.Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
+        try
+        {
+            await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_extension", "dash-foreign-target").ToJsonString());
+            var api = host.Host.Urls.First();
+            var document = System.Text.Json.JsonSerializer.Serialize(host.Sample("video_outpainting", "dash-foreign-created").ToJsonString());
+            var html = $$"""
+                <!doctype html><html><body>
+                <form id="f" method="post" action="{{api}}/api/jobs/dash-foreign-target/cancel" target="sink"><input name="a" value="b"></form>
+                <iframe name="sink"></iframe>
+                <script>
+                fetch('{{api}}/api/jobs', { method: 'POST', mode: 'no-cors', body: {{document}} });
+                document.getElementById('f').submit();
+                </script></body></html>
+                """;
+            var bytes = System.Text.Encoding.UTF8.GetBytes(html);
+            await using var site = RawHttpServer.Start(
+                $"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n", bytes, bytes.Length);
+            await using var context = await chromium.NewContextAsync();
+            var page = await context.NewPageAsync();
+            var failures = new List<string>();
+            page.RequestFailed += (_, r) => failures.Add($"{r.Method} {r.Url}: {r.Failure}");
+            page.Console += (_, m) => failures.Add(m.Text);
+            var create = page.WaitForResponseAsync(r => r.Url == api + "/api/jobs" && r.Request.Method == "POST", new() { Timeout = 30_000 });
+            var cancel = page.WaitForResponseAsync(r => r.Url.EndsWith("/dash-foreign-target/cancel", StringComparison.Ordinal), new() { Timeout = 30_000 });
+
+            await page.GotoAsync($"http://localhost:{site.Port}/");
+            await Task.WhenAny(Task.WhenAll(create, cancel), Task.Delay(35_000));
+            Assert.True(create.IsCompletedSuccessfully && cancel.IsCompletedSuccessfully, string.Join("\n", failures));
+            var created = await create;
+            var canceled = await cancel;
+
+            Assert.Contains(created.Status, new[] { 401, 415 });
+            Assert.Equal(401, canceled.Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/dash-foreign-created")).StatusCode);
+            var target = System.Text.Json.Nodes.JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/jobs/dash-foreign-target")).Content.ReadAsStringAsync())!;
+            Assert.Equal("Waiting", target["outcome"]!.GetValue<string>());
+        }
+        finally
+        {
+            host.Simulator.Options.PendingDuration = usual;
+            await host.SendAsync(HttpMethod.Post, "api/jobs/dash-foreign-target/cancel");
+        }
     }
 
     private async Task<IPage> OpenAsync(IBrowserContext context, string fragment = "")
