@@ -4,13 +4,14 @@ using VaceFunctions.Local.Hosting;
 namespace VaceFunctions.Local.Tests.Cli;
 
 /// <summary>
-/// README's checked examples are what the code prints today. A checked example is a fenced block right after the
-/// comment <c>&lt;!-- checked: vace ARGS --&gt;</c>: the test runs <c>vace ARGS</c>, in README's order, as a user would
+/// The checked examples of README and docs/*.md are what the code prints today. A checked example is a fenced block
+/// right after the comment <c>&lt;!-- checked: vace ARGS --&gt;</c>: the test runs <c>vace ARGS</c>, README's first in
+/// its order, then each docs/ file's by file name, each in its file's order, as a user would
 /// from the repository (a folder holding samples/, no settings, stderr shown with stdout); a command that talks to a
 /// host gets the <c>--url</c> and storage account (<c>AzureWebJobsStorage</c>) of a <c>vace serve</c> on its own
 /// Azurite with its simulator, as one on the default port and Azurite would be found without them. Only volatile parts are normalised: elapsed times, GUIDs, loopback ports, the demo's timestamp, poll
 /// counts and absolute folders. A progress line (<c>[  1.0s] …</c>) shows what a run printed when its sampling saw it,
-/// so a run may skip some of README's progress lines — never print another, or another order — and must print every
+/// so a run may skip some of the file's progress lines — never print another, or another order — and must print every
 /// other line exactly.
 /// </summary>
 public sealed partial class ReadmeExamplesTests : IAsyncLifetime
@@ -45,28 +46,47 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
     [Fact]
     public async Task Readme_CheckedExamples_AreWhatTheCommandsPrint()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "README.md"));
-        var examples = CheckedExample().Matches(readme).Select(m => (Command: m.Groups["command"].Value, Shown: m.Groups["output"].Value)).ToArray();
-        Assert.Contains(examples, e => e.Command == "vace demo");
-        Assert.Contains(examples, e => e.Command.StartsWith("vace enqueue ", StringComparison.Ordinal));
+        var readme = Examples(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "README.md")));
+        Assert.Contains(readme, e => e.Command == "vace demo");
+        Assert.Contains(readme, e => e.Command.StartsWith("vace enqueue ", StringComparison.Ordinal));
 
-        foreach (var (command, shown) in examples)
+        var docs = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "docs"), "*.md").Order(StringComparer.Ordinal);
+        var files = new List<(string File, (string Command, string Shown)[] Examples)> { ("README.md", readme) };
+        foreach (var doc in docs)
         {
-            var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
-            var forHost = HostCommands.Contains(args[0]);
-            if (forHost)
-            {
-                args.AddRange(["--url", $"http://127.0.0.1:{_host.Port}"]);
-            }
-
-            var (_, printed, _) = await VaceProcess.RunAsync(args, forHost ? Storage : null, workingDirectory: _repository.FullName, mergeErrors: true);
-
-            var expected = Lines(shown);
-            var actual = Lines(printed);
-            Assert.True(
-                IsSubsequence(actual, expected) && expected.Except(actual).All(IsProgress),
-                $"README's example of `{command}` differs from what it prints.\nREADME:\n{shown}\nprinted:\n{printed}");
+            files.Add(("docs/" + Path.GetFileName(doc), Examples(await File.ReadAllTextAsync(doc))));
         }
+
+        Assert.Contains(files.Skip(1).SelectMany(f => f.Examples), e => e.Command.StartsWith("vace validate ", StringComparison.Ordinal));
+
+        foreach (var (file, examples) in files)
+        {
+            foreach (var (command, shown) in examples)
+            {
+                await AssertPrintsAsync(file, command, shown);
+            }
+        }
+    }
+
+    private static (string Command, string Shown)[] Examples(string text) =>
+        CheckedExample().Matches(text).Select(m => (Command: m.Groups["command"].Value, Shown: m.Groups["output"].Value)).ToArray();
+
+    private async Task AssertPrintsAsync(string file, string command, string shown)
+    {
+        var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        var forHost = HostCommands.Contains(args[0]);
+        if (forHost)
+        {
+            args.AddRange(["--url", $"http://127.0.0.1:{_host.Port}"]);
+        }
+
+        var (_, printed, _) = await VaceProcess.RunAsync(args, forHost ? Storage : null, workingDirectory: _repository.FullName, mergeErrors: true);
+
+        var expected = Lines(shown);
+        var actual = Lines(printed);
+        Assert.True(
+            IsSubsequence(actual, expected) && expected.Except(actual).All(IsProgress),
+            $"{file}'s example of `{command}` differs from what it prints.\n{file}:\n{shown}\nprinted:\n{printed}");
     }
 
     /// <summary>Normalised lines, a line repeated at once counted once (a poll count that changed is no new line).</summary>

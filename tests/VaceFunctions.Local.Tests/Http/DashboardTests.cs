@@ -13,7 +13,7 @@ namespace VaceFunctions.Local.Tests.Http;
 /// the page shows up in the list and reaches Succeeded without a reload, its page shows the timeline, the manifest and
 /// the video played from the owned storage, a long job is canceled from its page, the filters narrow the list, and a
 /// caller the API does not trust is asked for a key. With <c>VACE_WRITE_SCREENSHOT=path</c>, the succeeded job's page
-/// is saved there (the README's picture).
+/// is saved there (the picture in docs/operations.md).
 /// </summary>
 public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromium) : IClassFixture<HttpHostFixture>, IClassFixture<ChromiumBrowser>
 {

@@ -23,7 +23,7 @@ public sealed class CallbackSignatureTests
     {
         var header = CallbackSignature.Create(Secret, Sent, Body);
 
-        // What a receiver in any language computes from the README's description.
+        // What a receiver in any language computes from docs/workflow.md's description (Callbacks).
         var t = Sent.ToUnixTimeSeconds();
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes($"{t}.{Body}")));
         Assert.Equal($"t={t},v1={expected}", header);

@@ -13,7 +13,7 @@ using VaceFunctions.Tests.Shared;
 namespace VaceFunctions.Orchestrations.Tests.Output;
 
 /// <summary>
-/// The callback as a receiver gets it, over real HTTP: signed with the time of sending, verified by the README's
+/// The callback as a receiver gets it, over real HTTP: signed with the time of sending, verified by docs/workflow.md's
 /// receiver code; and, like media, sent only where the URL guard allows.
 /// </summary>
 public sealed class NotifyCallbackActivityTests : IAsyncLifetime
@@ -33,7 +33,7 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
         _receiver = builder.Build();
         var secret = Secret;
 
-        // The receiver of README.md's "Callbacks" section, as written there.
+        // The receiver of docs/workflow.md's "Callbacks" section, as written there.
         _receiver.MapPost("/hooks/vace", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref _hits);
