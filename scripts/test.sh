@@ -25,6 +25,18 @@ if [ ! -x "${PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
 fi
 
+# Python with requests, for the service's own Python sample (tests/Samples): python3 if it has requests, else Debian's.
+if ! python3 -c 'import requests' 2>/dev/null; then
+  if ! /usr/bin/python3 -c 'import requests' 2>/dev/null; then
+    command -v apt-get >/dev/null || { echo "test: install Python 3 with requests (python3-requests)" >&2; exit 1; }
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q python3-requests
+  fi
+  export VACE_TEST_PYTHON=/usr/bin/python3
+fi
+
 results="$root/TestResults"
 rm -rf "$results"
 status=0

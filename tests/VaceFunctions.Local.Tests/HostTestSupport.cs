@@ -45,13 +45,19 @@ internal static class HostTestSupport
     /// <summary>The service's own five example requests (../shared/reference/requests), as files.</summary>
     public static string[] ReferenceRequests()
     {
+        var requests = Directory.GetFiles(Path.Combine(ReferenceFolder(), "requests"), "*.json").Order().ToArray();
+        Assert.Equal(5, requests.Length);
+        return requests;
+    }
+
+    /// <summary>The service's documentation and sample requests: ../shared/reference beside the repository.</summary>
+    public static string ReferenceFolder()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "VaceFunctions.sln")))
             {
-                var requests = Directory.GetFiles(Path.Combine(dir.FullName, "..", "shared", "reference", "requests"), "*.json").Order().ToArray();
-                Assert.Equal(5, requests.Length);
-                return requests;
+                return Path.Combine(dir.FullName, "..", "shared", "reference");
             }
         }
 

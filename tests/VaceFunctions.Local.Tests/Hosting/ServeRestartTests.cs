@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
+using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Local.Tests.Hosting;
 
@@ -14,6 +15,9 @@ namespace VaceFunctions.Local.Tests.Hosting;
 [Collection(AzuriteProcessTests.DefaultPortsCollection)]
 public sealed partial class ServeRestartTests : IDisposable
 {
+    /// <summary>What a user of the documentation's samples has in <c>$DASHSCOPE_API_KEY</c>: a key no client of the host has.</summary>
+    private const string DashScopeKey = "sk-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("vace-serve-");
 
     public void Dispose() => _folder.Delete(recursive: true);
@@ -44,7 +48,9 @@ public sealed partial class ServeRestartTests : IDisposable
             simulator = SimulatorUrl(first);
             foreach (var request in requests)
             {
-                tasks.Add(await HostTestSupport.CreateTaskAsync(http, request));
+                // The documentation's curl call, its Bearer DashScope key and all: only the base URL is this host's.
+                var created = await Curl.CreateTaskAsync(http.BaseAddress!.ToString().TrimEnd('/'), DashScopeKey, await File.ReadAllTextAsync(request));
+                tasks.Add(JsonNode.Parse(created)!["output"]!["task_id"]!.GetValue<string>());
             }
 
             await WaitUntilSubmittedAsync(http, tasks);
@@ -67,6 +73,8 @@ public sealed partial class ServeRestartTests : IDisposable
         foreach (var (task, request) in tasks.Zip(requests))
         {
             var output = await HostTestSupport.WaitForTaskAsync(http, task);
+            var queried = JsonNode.Parse(await Curl.GetTaskAsync(http.BaseAddress!.ToString().TrimEnd('/'), DashScopeKey, task))!["output"]!;
+            Assert.Equal(output["video_url"]!.GetValue<string>().Split('?')[0], queried["video_url"]!.GetValue<string>().Split('?')[0]);
             Assert.True(output["task_status"]!.GetValue<string>() == "SUCCEEDED", $"{Path.GetFileName(request)}: {output.ToJsonString()}");
             var video = output["video_url"]!.GetValue<string>();
             Assert.StartsWith($"http://127.0.0.1:10000/{AzuriteProcess.Account}/", video, StringComparison.Ordinal);
