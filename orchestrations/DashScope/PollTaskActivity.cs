@@ -40,13 +40,26 @@ public sealed partial class PollTaskActivity(DashScopeClient client, VaceTelemet
             Log.Unrecognized(logger, input, output.TaskStatus);
         }
 
-        return new Result(output.Status, output.VideoUrl, output.Code, output.Message, response.Usage, output.SubmitTime, output.ScheduledTime, output.EndTime);
+        return new Result(
+            output.Status,
+            output.VideoUrl is not null,
+            output.Code,
+            output.Message,
+            response.Usage,
+            output.SubmitTime,
+            output.ScheduledTime,
+            output.EndTime);
     }
 
-    /// <summary>The task's status and, when it ended, its result or error. <c>VideoUrl</c> is signed: never log it.</summary>
+    /// <summary>The task's status and, when it ended, its usage or error; whether it has a video, never its URL.</summary>
+    /// <remarks>
+    /// The result's <c>video_url</c> is signed and works for 24 hours: it is left out, since this record is kept in
+    /// the task hub's history. The copy asks the service for it just before downloading
+    /// (<see cref="Output.CopyOutputActivity"/>).
+    /// </remarks>
     public sealed record Result(
         DashScopeTaskStatus Status,
-        string? VideoUrl,
+        bool HasVideo,
         string? Code,
         string? Message,
         DashScopeUsage? Usage,
@@ -57,7 +70,8 @@ public sealed partial class PollTaskActivity(DashScopeClient client, VaceTelemet
         /// <summary>Set when DashScope could not be reached (network, 5xx, throttling): the status is not known.</summary>
         public string? Outage { get; init; }
 
-        public static Result Unreachable(string why) => new(DashScopeTaskStatus.Unrecognized, null, null, null, null, null, null, null) { Outage = why };
+        public static Result Unreachable(string why) =>
+            new(DashScopeTaskStatus.Unrecognized, false, null, null, null, null, null, null) { Outage = why };
     }
 
     private static partial class Log

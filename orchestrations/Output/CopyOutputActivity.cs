@@ -9,6 +9,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
@@ -27,10 +28,14 @@ namespace VaceFunctions.Orchestrations.Output;
 /// goes on, and committed with its SHA-256 once the size is known. The write is If-None-Match: *, or If-Match on an
 /// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
 /// never replaced; a copy the job already made (same job and task, with its SHA-256, after a crash or a duplicate
-/// delivery) is found before downloading and returned as it is, even once the URL has expired. Block ids carry a tag
+/// delivery) is found before downloading and returned as it is, even once the URL has expired. The URL is asked of the
+/// service (GET /tasks/{id}) by each attempt, just before it downloads, and kept nowhere: a signed URL is never an
+/// activity's input or output, which the task hub would keep in its history. Block ids carry a tag
 /// of the job and task, so two jobs copying to one name never mix their staged blocks. Outcomes that no retry changes come back as a
 /// result with an <see cref="Result.ErrorCode"/> (an expected outcome travels as a record, not an exception):
-/// 403/404/410 from the URL means it expired (<see cref="VaceJobErrorCodes.OutputExpired"/>); a video longer than
+/// 403/404/410 from the URL, or a task the service no longer gives a URL for, means it expired
+/// (<see cref="VaceJobErrorCodes.OutputExpired"/>); a permanent refusal of the service to read the task is
+/// <see cref="VaceJobErrorCodes.StepFailed"/>; a video longer than
 /// <see cref="WorkflowOptions.MaxDownloadBytes"/>, announced by Content-Length or not, is
 /// <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus one byte is read); an address
 /// <see cref="UrlGuard"/> refuses, on the URL or a redirect, is <see cref="VaceJobErrorCodes.OutputRefused"/>; a name
@@ -38,7 +43,13 @@ namespace VaceFunctions.Orchestrations.Output;
 /// retry policy.
 /// </summary>
 [DurableTask(Name)]
-public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options, VaceTelemetry telemetry, TimeProvider time)
+public sealed class CopyOutputActivity(
+    DashScopeClient dashScope,
+    IHttpClientFactory httpClients,
+    BlobServiceClient blobs,
+    IOptions<WorkflowOptions> options,
+    VaceTelemetry telemetry,
+    TimeProvider time)
     : TaskActivity<CopyOutputActivity.Request, CopyOutputActivity.Result>
 {
     public const string Name = "CopyOutput";
@@ -51,14 +62,18 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     /// <summary>Blocks uploading while the next is downloaded: enough to keep both streams busy, 16 MB of buffers.</summary>
     public const int StagesInFlight = 4;
 
-    public async Task<Result> RunAsync(Request input, CancellationToken cancellationToken)
+    public Task<Result> RunAsync(Request input, CancellationToken cancellationToken) =>
+        RunAsync(input, videoUrl: null, cancellationToken);
+
+    /// <summary>Copies from <paramref name="videoUrl"/>, or (null) from the URL the service gives the task now.</summary>
+    internal async Task<Result> RunAsync(Request input, string? videoUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var span = telemetry.StartStep("vace.copy", input.JobId, input.TaskId);
         Result result;
         try
         {
-            result = await CopyAsync(input, cancellationToken);
+            result = await CopyAsync(input, videoUrl, cancellationToken);
         }
         catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
         {
@@ -70,7 +85,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         return result;
     }
 
-    private async Task<Result> CopyAsync(Request input, CancellationToken cancellationToken)
+    private async Task<Result> CopyAsync(Request input, string? videoUrl, CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(input.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -89,10 +104,21 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
             }
         }
 
+        if (videoUrl is null)
+        {
+            var (url, failure) = await VideoUrlAsync(input.TaskId, cancellationToken);
+            if (url is null)
+            {
+                return failure!;
+            }
+
+            videoUrl = url;
+        }
+
         var started = time.GetTimestamp();
         var limit = options.Value.MaxDownloadBytes;
         using var response = await httpClients.CreateClient(ProbeInputsActivity.HttpClientName)
-            .GetAsync(input.VideoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            .GetAsync(videoUrl, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
             return Result.Failed(VaceJobErrorCodes.OutputExpired, $"The result's URL answered HTTP {(int)response.StatusCode}: it has expired or no longer exists.");
@@ -125,6 +151,32 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
         telemetry.Copied(written.Size, time.GetElapsedTime(started));
         return new Result(blob.Uri.ToString(), written.Size, metadata[Sha256Key], written.Duration?.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The task's signed video URL as the service gives it now, or why there is none. A passing outage is thrown, for
+    /// the retry policy: the next attempt asks again, and gets a URL that may have changed meanwhile.
+    /// </summary>
+    private async Task<(string? Url, Result? Failure)> VideoUrlAsync(string taskId, CancellationToken cancellationToken)
+    {
+        DashScopeTaskResponse task;
+        try
+        {
+            task = await dashScope.GetTaskAsync(taskId, cancellationToken);
+        }
+        catch (DashScopeException ex) when (!ex.IsRetryable)
+        {
+            return (null, Result.Failed(
+                VaceJobErrorCodes.StepFailed,
+                $"DashScope refused to read the task, so its video's URL is not known: {ex.Code}: {ex.ServiceMessage}"));
+        }
+
+        var output = task.Output!;
+        return output is { Status: DashScopeTaskStatus.Succeeded, VideoUrl: { Length: > 0 } url }
+            ? (url, null)
+            : (null, Result.Failed(
+                VaceJobErrorCodes.OutputExpired,
+                $"DashScope no longer gives the result's URL (the task is {output.Status.ToWire()}): it has expired or no longer exists."));
     }
 
     /// <summary>
@@ -366,11 +418,10 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         source.ReadAtLeastAsync(buffer.AsMemory(0, count), count, throwOnEndOfStream: false, cancellationToken);
 
     /// <param name="JobId">The job, recorded in the blob's metadata.</param>
-    /// <param name="TaskId">The DashScope task, recorded in the blob's metadata.</param>
-    /// <param name="VideoUrl">The signed, expiring result URL. Never logged.</param>
+    /// <param name="TaskId">The DashScope task, whose video's URL the copy asks for; recorded in the metadata.</param>
     /// <param name="Container">The output container.</param>
     /// <param name="Blob">The output blob name.</param>
-    public sealed record Request(string JobId, string TaskId, string VideoUrl, string Container, string Blob);
+    public sealed record Request(string JobId, string TaskId, string Container, string Blob);
 
     /// <summary>
     /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when
@@ -378,7 +429,9 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     /// </summary>
     public sealed record Result(string? BlobUrl, long Size, string? Sha256, double? DurationSeconds)
     {
-        /// <summary>One of <see cref="VaceJobErrorCodes"/>: OutputExpired, OutputTooLarge, OutputRefused or OutputConflict.</summary>
+        /// <summary>
+        /// One of <see cref="VaceJobErrorCodes"/>: OutputExpired, OutputTooLarge, OutputRefused, OutputConflict or StepFailed.
+        /// </summary>
         public string? ErrorCode { get; init; }
 
         public string? ErrorMessage { get; init; }

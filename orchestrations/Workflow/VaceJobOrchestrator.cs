@@ -302,8 +302,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             await ReleaseSlotAsync();
             switch (task!.Status)
             {
-                case DashScopeTaskStatus.Succeeded when task.VideoUrl is not null:
-                    return await CopyAsync(taskId, task, Outcome(task) with { Succeeded = true });
+                case DashScopeTaskStatus.Succeeded when task.HasVideo:
+                    return await CopyAsync(taskId, Outcome(task) with { Succeeded = true });
                 case DashScopeTaskStatus.Failed:
                     return Failure(task.Code ?? "TaskFailed", task.Message ?? "The task failed without a message.", task);
                 case DashScopeTaskStatus.Canceled:
@@ -339,9 +339,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
             await ReleaseSlotAsync();
             var ended = outcome with { TaskStatus = task?.Status.ToWire() ?? outcome.TaskStatus, Usage = task?.Usage ?? outcome.Usage, EndTime = task?.EndTime };
-            if (task is { Status: DashScopeTaskStatus.Succeeded, VideoUrl: not null })
+            if (task is { Status: DashScopeTaskStatus.Succeeded, HasVideo: true })
             {
-                var copied = await CopyAsync(taskId, task, ended);
+                var copied = await CopyAsync(taskId, ended);
                 return copied.BlobUrl is not null
                     ? copied with { ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded; its video, paid for, was copied to {job.OutputContainer}/{job.OutputBlob}.") }
                     : copied with { ErrorCode = outcome.ErrorCode, ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded, but its video could not be copied: {copied.ErrorMessage}") };
@@ -358,8 +358,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>
         /// Copies the task's video into the job's output blob: <paramref name="outcome"/> with the blob's details, or
         /// failed with the copy's own code (OutputExpired, OutputTooLarge, OutputRefused) or OutputExpired when it kept failing for its window.
+        /// The copy asks the service for the video's signed URL itself, so the URL never enters the history.
         /// </summary>
-        private async Task<VaceJobResult> CopyAsync(string taskId, PollTaskActivity.Result task, VaceJobResult outcome)
+        private async Task<VaceJobResult> CopyAsync(string taskId, VaceJobResult outcome)
         {
             BeginPhase(VaceJobPhase.Copying);
             CopyOutputActivity.Result copy;
@@ -367,7 +368,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
                     CopyOutputActivity.Name,
-                    new CopyOutputActivity.Request(job.JobId, taskId, task.VideoUrl!, job.OutputContainer, job.OutputBlob),
+                    new CopyOutputActivity.Request(job.JobId, taskId, job.OutputContainer, job.OutputBlob),
                     TaskOptions.FromRetryPolicy(CopyRetry(job)));
             }
             catch (TaskFailedException ex)

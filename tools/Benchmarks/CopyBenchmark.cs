@@ -64,7 +64,7 @@ internal static class CopyBenchmark
         });
 
         var watch = Stopwatch.StartNew();
-        var result = await copy.RunAsync(new CopyOutputActivity.Request("bench", taskId, videoUrl, "bench-output", $"bench-{Guid.NewGuid():N}.mp4"), CancellationToken.None);
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("bench", taskId, "bench-output", $"bench-{Guid.NewGuid():N}.mp4"), CancellationToken.None);
         var seconds = watch.Elapsed.TotalSeconds;
         await sampling.CancelAsync();
         await sampler;

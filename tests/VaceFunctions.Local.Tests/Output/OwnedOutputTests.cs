@@ -47,6 +47,9 @@ public sealed class OwnedOutputTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["DashScope:ApiKey"] = "k",
+
+                // Nothing listens on port 9: a copy that asked the service for its video's URL would fail.
+                ["DashScope:BaseUrl"] = "http://127.0.0.1:9/",
                 ["Vace:AllowLoopbackUrls"] = "true",
             }).Build())
             .AddSingleton(new BlobServiceClient(storage))
@@ -85,10 +88,10 @@ public sealed class OwnedOutputTests : IAsyncLifetime
         var first = await CopyAsync("job-a", "task-a", "a.mp4", "again/out.mp4");
         var etag = (await _output.GetBlobClient("again/out.mp4").GetPropertiesAsync()).Value.ETag;
 
-        // As after a crash between the commit and the activity's completion: the URL is gone (nothing listens on
-        // port 9 here), the copy is already the job's, so it is found and not fetched again.
+        // As after a crash between the commit and the activity's completion: the service and the URL are gone, the
+        // copy is already the job's, so it is found and neither asked for nor fetched again.
         var again = await ActivatorUtilities.CreateInstance<CopyOutputActivity>(_services)
-            .RunAsync(new CopyOutputActivity.Request("job-a", "task-a", "http://127.0.0.1:9/gone.mp4", _output.Name, "again/out.mp4"), CancellationToken.None);
+            .RunAsync(new CopyOutputActivity.Request("job-a", "task-a", _output.Name, "again/out.mp4"), CancellationToken.None);
 
         Assert.Equal(first, again);
         Assert.Equal((Sha256(VideoA), (long)VideoA.Length), (again.Sha256, again.Size));
@@ -257,7 +260,7 @@ public sealed class OwnedOutputTests : IAsyncLifetime
 
     private async Task<CopyOutputActivity.Result> CopyAsync(string jobId, string taskId, string video, string blob) =>
         await ActivatorUtilities.CreateInstance<CopyOutputActivity>(_services)
-            .RunAsync(new CopyOutputActivity.Request(jobId, taskId, _origin.Urls.First() + "/" + video, _output.Name, blob), CancellationToken.None);
+            .RunAsync(new CopyOutputActivity.Request(jobId, taskId, _output.Name, blob), _origin.Urls.First() + "/" + video, CancellationToken.None);
 
     private Task<string> WriteManifestAsync(string jobId, string blob, string? errorMessage = null) =>
         ActivatorUtilities.CreateInstance<WriteManifestActivity>(_services)

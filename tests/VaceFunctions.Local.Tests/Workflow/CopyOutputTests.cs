@@ -26,7 +26,7 @@ public sealed class CopyOutputTests
     public async Task Copy_300MbOutput_StreamsWithBoundedMemoryAndVerifies()
     {
         await using var host = await WorkflowHost.StartAsync(o => o.OutputSizeBytes = LargeOutput);
-        var (taskId, videoUrl) = await SucceededTaskAsync(host);
+        var taskId = await SucceededTaskAsync(host);
         var writes = new WriteRecorder();
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services, Recorded(host, writes));
 
@@ -42,7 +42,7 @@ public sealed class CopyOutputTests
             }
         });
         var watch = Stopwatch.StartNew();
-        var result = await copy.RunAsync(new CopyOutputActivity.Request("big-job", taskId, videoUrl, host.OutputContainer, "big-job/output.mp4"), CancellationToken.None);
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("big-job", taskId, host.OutputContainer, "big-job/output.mp4"), CancellationToken.None);
         var elapsed = watch.Elapsed;
         await sampling.CancelAsync();
         await sampler;
@@ -65,11 +65,11 @@ public sealed class CopyOutputTests
     public async Task Copy_ExpiredUrl_IsOutputExpired()
     {
         await using var host = await WorkflowHost.StartAsync(o => o.VideoUrlLifetime = TimeSpan.FromMilliseconds(1));
-        var (taskId, videoUrl) = await SucceededTaskAsync(host);
+        var taskId = await SucceededTaskAsync(host);
         await Task.Delay(TimeSpan.FromSeconds(1.1));
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
 
-        var result = await copy.RunAsync(new CopyOutputActivity.Request("late-job", taskId, videoUrl, host.OutputContainer, "late-job/output.mp4"), CancellationToken.None);
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("late-job", taskId, host.OutputContainer, "late-job/output.mp4"), CancellationToken.None);
 
         Assert.Equal(VaceJobErrorCodes.OutputExpired, result.ErrorCode);
         Assert.Contains("403", result.ErrorMessage, StringComparison.Ordinal);
@@ -81,14 +81,47 @@ public sealed class CopyOutputTests
     public async Task Copy_AnnouncedLongerThanTheLimit_IsOutputTooLargeAndNothingIsWritten()
     {
         await using var host = await WorkflowHost.StartAsync(o => o.OutputSizeBytes = 8L * 1024 * 1024, settings: Limit(1024 * 1024));
-        var (taskId, videoUrl) = await SucceededTaskAsync(host);
+        var taskId = await SucceededTaskAsync(host);
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
 
-        var result = await copy.RunAsync(new CopyOutputActivity.Request("too-big", taskId, videoUrl, host.OutputContainer, "too-big/output.mp4"), CancellationToken.None);
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("too-big", taskId, host.OutputContainer, "too-big/output.mp4"), CancellationToken.None);
 
         Assert.Equal(VaceJobErrorCodes.OutputTooLarge, result.ErrorCode);
         Assert.Contains($"{8L * 1024 * 1024} bytes", result.ErrorMessage, StringComparison.Ordinal);
         Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("too-big/output.mp4").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task Copy_TaskTheServiceNoLongerKnows_IsOutputExpiredWithoutDownloading()
+    {
+        await using var host = await WorkflowHost.StartAsync(runWorker: false);
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
+
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("forgotten", "no-such-task", host.OutputContainer, "forgotten/output.mp4"), CancellationToken.None);
+
+        Assert.Equal(VaceJobErrorCodes.OutputExpired, result.ErrorCode);
+        Assert.Contains("UNKNOWN", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(0, host.Simulator.State.Counters().VideoRequests);
+    }
+
+    [Fact]
+    public async Task Copy_ServiceOutOfReach_FailsForARetry_AndTheNextAttemptAsksAgainAndCopies()
+    {
+        await using var host = await WorkflowHost.StartAsync(settings: new Dictionary<string, string?> { ["DashScope:MaxRetries"] = "0" });
+        var taskId = await SucceededTaskAsync(host);
+        var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
+        var request = new CopyOutputActivity.Request("asks-again", taskId, host.OutputContainer, "asks-again/output.mp4");
+        var polls = host.Simulator.State.Counters().PollsByTask[taskId];
+        host.Simulator.State.Faults = new SimulatorFaults { ServerErrors = 1 };
+
+        var outage = await Assert.ThrowsAsync<DashScopeException>(() => copy.RunAsync(request, CancellationToken.None));
+        var copied = await copy.RunAsync(request, CancellationToken.None);
+
+        Assert.True(outage.IsRetryable);
+        Assert.True(copied.ErrorCode is null, copied.ErrorMessage);
+        Assert.Equal(SampleVideo.Bytes.Length, copied.Size);
+        Assert.Equal(polls + 1, host.Simulator.State.Counters().PollsByTask[taskId]);
+        Assert.Equal(1, host.Simulator.State.Counters().VideoRequests);
     }
 
     /// <summary>48 MB behind no length (to the end of the connection, or chunked), and behind a Content-Length of 1000 that chunks contradict.</summary>
@@ -106,7 +139,7 @@ public sealed class CopyOutputTests
         await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: settings);
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services);
 
-        var result = await copy.RunAsync(new CopyOutputActivity.Request("endless", "task-1", origin.Url("video.mp4"), host.OutputContainer, "endless/output.mp4"), CancellationToken.None);
+        var result = await copy.RunAsync(new CopyOutputActivity.Request("endless", "task-1", host.OutputContainer, "endless/output.mp4"), origin.Url("video.mp4"), CancellationToken.None);
 
         Assert.True(result.ErrorCode == VaceJobErrorCodes.OutputTooLarge, $"{result.ErrorCode}: {result.ErrorMessage} (size {result.Size})");
         Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("endless/output.mp4").ExistsAsync()).Value);
@@ -164,7 +197,7 @@ public sealed class CopyOutputTests
 
     private static Dictionary<string, string?> Limit(long bytes) => new() { ["Vace:MaxDownloadBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
-    private static async Task<(string TaskId, string VideoUrl)> SucceededTaskAsync(WorkflowHost host)
+    private static async Task<string> SucceededTaskAsync(WorkflowHost host)
     {
         var client = host.Services.GetRequiredService<DashScopeClient>();
         var taskId = (await client.SubmitAsync(host.Sample("video_edit", "copy")))!.Output!.TaskId!;
@@ -173,7 +206,7 @@ public sealed class CopyOutputTests
             var task = await client.GetTaskAsync(taskId);
             if (task.Output!.Status == DashScopeTaskStatus.Succeeded)
             {
-                return (taskId, task.Output.VideoUrl!);
+                return taskId;
             }
 
             await Task.Delay(100);
@@ -207,7 +240,7 @@ public sealed class CopyOutputTests
     private static Task<CopyOutputActivity.Result> CopyAsync(WorkflowHost host, RawHttpServer origin, string blob, WriteRecorder writes)
     {
         var copy = ActivatorUtilities.CreateInstance<CopyOutputActivity>(host.Services, Recorded(host, writes));
-        return copy.RunAsync(new CopyOutputActivity.Request(blob.Split('/')[0], "task-1", origin.Url("video.mp4"), host.OutputContainer, blob), CancellationToken.None);
+        return copy.RunAsync(new CopyOutputActivity.Request(blob.Split('/')[0], "task-1", host.OutputContainer, blob), origin.Url("video.mp4"), CancellationToken.None);
     }
 
     private static async Task<string> ContentSha256Async(WorkflowHost host, string blob)

@@ -68,8 +68,9 @@ public sealed class VaceJobEndToEndTests
         var result = await host.WaitAsync(jobId);
 
         // On a loaded machine the first poll may come late enough to see the end itself: one poll is no fault, three are.
+        // The copy reads the task once more, for its video's URL.
         Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
-        Assert.InRange(host.Simulator.State.Counters().PollsByTask[result.TaskId!], 1, 2);
+        Assert.InRange(host.Simulator.State.Counters().PollsByTask[result.TaskId!] - 1, 1, 2);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Telemetry;
+using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Tests.DashScope;
 
@@ -21,7 +22,7 @@ public class PollTaskActivityTests
         var result = await activity.RunAsync("task-1", CancellationToken.None);
 
         Assert.Equal(outage, result.Outage);
-        Assert.Null(result.VideoUrl);
+        Assert.False(result.HasVideo);
     }
 
     [Fact]
@@ -55,6 +56,29 @@ public class PollTaskActivityTests
         var result = await activity.RunAsync("task-1", CancellationToken.None);
 
         Assert.Equal((DashScopeTaskStatus.Running, null), (result.Status, result.Outage));
+    }
+
+    [Fact]
+    public async Task Poll_Succeeded_SaysThereIsAVideo_ButItsSignedUrlStaysOutOfTheRecord()
+    {
+        const string url = "https://dashscope-result.oss-accelerate.aliyuncs.com/1/task-1.mp4?Expires=1&OSSAccessKeyId=k&Signature=s%3D";
+        var activity = Activity(_ => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent(
+                $$$"""{"request_id":"r","output":{"task_id":"task-1","task_status":"SUCCEEDED","video_url":"{{{url}}}"},"usage":{"video_count":1,"video_duration":5,"video_ratio":"1280*720"}}""",
+                Encoding.UTF8,
+                "application/json"),
+        });
+
+        var result = await activity.RunAsync("task-1", CancellationToken.None);
+
+        Assert.Equal((DashScopeTaskStatus.Succeeded, true), (result.Status, result.HasVideo));
+        Assert.Equal(5, result.Usage!.VideoDuration);
+
+        // What the task hub keeps of the poll: its output, serialized as the engine does.
+        var kept = WorkflowJson.DataConverter.Serialize(result)!;
+        Assert.DoesNotContain("Signature", kept, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("aliyuncs", kept, StringComparison.Ordinal);
     }
 
     private static PollTaskActivity Activity(Func<HttpRequestMessage, HttpResponseMessage> answer)

@@ -755,6 +755,33 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_TaskSucceeded_CopyIsAskedForTheTaskNotGivenItsSignedUrl()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy();
+
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+
+        // The copy asks the service for the URL itself: the history keeps only which task and where it goes.
+        Assert.Equal(
+            new CopyOutputActivity.Request(job.JobId, "task-1", job.OutputContainer, job.OutputBlob),
+            Assert.Single(workflow.InputsOf<CopyOutputActivity.Request>(CopyOutputActivity.Name)));
+    }
+
+    [Fact]
+    public async Task Run_TaskSucceededWithoutAVideo_FailsWithoutCopying()
+    {
+        var job = Fast(Request("video_edit"));
+        await using var workflow = Happy().On(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Succeeded) with { HasVideo = false });
+
+        var result = await workflow.RunAsync(job);
+
+        Assert.Equal((false, VaceJobErrorCodes.StepFailed), (result.Succeeded, result.ErrorCode));
+        Assert.Contains("without a video_url", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(0, workflow.CallCount(CopyOutputActivity.Name));
+    }
+
+    [Fact]
     public void Request_FromAJob_CarriesTheSettingsAndTheMediaToProbe()
     {
         var job = Request("image_reference");
@@ -896,7 +923,7 @@ public class VaceJobOrchestratorTests
 
     private static PollTaskActivity.Result Poll(DashScopeTaskStatus status) => new(
         status,
-        status == DashScopeTaskStatus.Succeeded ? "http://127.0.0.1/videos/task-1.mp4?Signature=x" : null,
+        status == DashScopeTaskStatus.Succeeded,
         null,
         null,
         status == DashScopeTaskStatus.Succeeded ? new DashScopeUsage { VideoCount = 1, VideoDuration = 5, VideoRatio = "1280*720" } : null,

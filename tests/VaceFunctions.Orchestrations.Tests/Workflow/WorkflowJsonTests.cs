@@ -165,8 +165,8 @@ public class WorkflowJsonTests
     public void PollResult_RoundTrips()
     {
         var succeeded = new PollTaskActivity.Result(
-            DashScopeTaskStatus.Succeeded, "https://example.com/v.mp4?Signature=x", null, null, Usage, "2026-11-21 12:00:00.000", "2026-11-21 12:00:01.000", "2026-11-21 12:03:00.000");
-        var failed = new PollTaskActivity.Result(DashScopeTaskStatus.Failed, null, "DataInspectionFailed", "inappropriate", null, null, null, null);
+            DashScopeTaskStatus.Succeeded, true, null, null, Usage, "2026-11-21 12:00:00.000", "2026-11-21 12:00:01.000", "2026-11-21 12:03:00.000");
+        var failed = new PollTaskActivity.Result(DashScopeTaskStatus.Failed, false, "DataInspectionFailed", "inappropriate", null, null, null, null);
 
         Assert.Equal(succeeded, RoundTrip(succeeded));
         Assert.Equal(failed, RoundTrip(failed));
@@ -178,7 +178,7 @@ public class WorkflowJsonTests
     [Fact]
     public void CopyRecords_RoundTrip_WithTheErrorCodeAndMessage()
     {
-        var request = new CopyOutputActivity.Request("job-1", "task-1", "https://example.com/v.mp4?Signature=x", "vace-output", "job-1/output.mp4");
+        var request = new CopyOutputActivity.Request("job-1", "task-1", "vace-output", "job-1/output.mp4");
         var copied = new CopyOutputActivity.Result("http://127.0.0.1/vace-output/job-1/output.mp4", 1234, "abc123", 5.04);
         var expired = CopyOutputActivity.Result.Failed(VaceJobErrorCodes.OutputExpired, "The result's URL answered HTTP 403: it has expired or no longer exists.");
 
