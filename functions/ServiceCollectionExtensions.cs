@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Core.Serialization;
 using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
@@ -34,6 +35,12 @@ public static class ServiceCollectionExtensions
 
         // The Functions host's trace context (its invocation spans) and resource (the app's name) for every exporter.
         services.AddVaceTelemetryExport(configuration, "VaceFunctions").UseFunctionsWorkerDefaults();
+        if (ApplicationInsightsCredential.FromAuthenticationString(configuration[ApplicationInsightsCredential.SettingName]) is { } credential)
+        {
+            // Application Insights has local authentication off: telemetry without the identity's token is refused.
+            services.Configure<AzureMonitorExporterOptions>(exporter => exporter.Credential = credential);
+        }
+
         services.AddOptions<QueueIntakeOptions>().BindConfiguration(QueueIntakeOptions.SectionName);
         services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName);
         services.UseWorkflowJson();
