@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Core.Serialization;
 using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
@@ -20,8 +21,8 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Adds what the triggers and activities need: storage clients for <c>AzureWebJobsStorage</c> (a connection
-    /// string, or identity-based <c>AzureWebJobsStorage__accountName</c> with an optional <c>__clientId</c> of a
-    /// user-assigned identity), the workflow's services and their telemetry's exporters (<see cref="VaceTelemetryExport"/>), the queue options, and the workflow's JSON options for every
+    /// string, or identity-based <c>AzureWebJobsStorage__accountName</c> or <c>__blobServiceUri</c> and
+    /// <c>__queueServiceUri</c>, with an optional <c>__clientId</c> of a user-assigned identity), the workflow's services and their telemetry's exporters (<see cref="VaceTelemetryExport"/>), the queue options, and the workflow's JSON options for every
     /// orchestration and activity payload.
     /// </summary>
     public static IServiceCollection AddVaceFunctions(this IServiceCollection services, IConfiguration configuration)
@@ -34,8 +35,17 @@ public static class ServiceCollectionExtensions
 
         // The Functions host's trace context (its invocation spans) and resource (the app's name) for every exporter.
         services.AddVaceTelemetryExport(configuration, "VaceFunctions").UseFunctionsWorkerDefaults();
+        if (ApplicationInsightsCredential.FromAuthenticationString(configuration[ApplicationInsightsCredential.SettingName]) is { } credential)
+        {
+            // Application Insights has local authentication off: telemetry without the identity's token is refused.
+            services.Configure<AzureMonitorExporterOptions>(exporter => exporter.Credential = credential);
+        }
+
         services.AddOptions<QueueIntakeOptions>().BindConfiguration(QueueIntakeOptions.SectionName);
-        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.SectionName);
+        services.AddOptions<InboxOptions>()
+            .BindConfiguration(InboxOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.UseWorkflowJson();
         services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(WorkflowJson.Options));
         return services;
@@ -49,12 +59,28 @@ public static class ServiceCollectionExtensions
         }
 
         var identity = configuration.GetSection("AzureWebJobsStorage");
-        var account = identity["accountName"]
-            ?? throw new InvalidOperationException("Set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based).");
         TokenCredential credential = identity["clientId"] is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
-        return (new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential, UploadTimeoutPolicy.BlobClientOptions()),
-            new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential));
+        return (new BlobServiceClient(ServiceUri(identity, "blob"), credential, UploadTimeoutPolicy.BlobClientOptions()),
+            new QueueServiceClient(ServiceUri(identity, "queue"), credential));
+    }
+
+    /// <summary>
+    /// A storage service's endpoint as the Functions host finds it: <c>AzureWebJobsStorage__{service}ServiceUri</c>
+    /// (sovereign clouds, custom DNS), else the public cloud's endpoint of <c>AzureWebJobsStorage__accountName</c>.
+    /// </summary>
+    private static Uri ServiceUri(IConfigurationSection identity, string service)
+    {
+        if (identity[$"{service}ServiceUri"] is { Length: > 0 } configured)
+        {
+            return Uri.TryCreate(configured, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
+                ? uri
+                : throw new InvalidOperationException($"AzureWebJobsStorage__{service}ServiceUri must be an absolute https URL.");
+        }
+
+        var account = identity["accountName"] ?? throw new InvalidOperationException(
+            $"Set AzureWebJobsStorage (a connection string), or AzureWebJobsStorage__accountName or __{service}ServiceUri (identity-based).");
+        return new Uri($"https://{account}.{service}.core.windows.net");
     }
 }

@@ -30,7 +30,7 @@ public sealed partial class StartJobFromBlob(IServiceProvider services, ILogger<
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6110, Level = LogLevel.Information, Message = "Job file {Blob} taken as job {JobId}: {Status}")]
+        [LoggerMessage(EventId = 6510, Level = LogLevel.Information, Message = "Job file {Blob} taken as job {JobId}: {Status}")]
         public static partial void Taken(ILogger logger, string blob, string jobId, IntakeStatus status);
     }
 }

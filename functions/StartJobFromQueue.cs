@@ -41,10 +41,10 @@ public sealed partial class StartJobFromQueue(IServiceProvider services, QueueSe
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Queued job {JobId}: {Status}")]
+        [LoggerMessage(EventId = 6500, Level = LogLevel.Information, Message = "Queued job {JobId}: {Status}")]
         public static partial void Accepted(ILogger logger, string jobId, IntakeStatus status);
 
-        [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Queued job {JobId} rejected with {ErrorCount} errors; the message went to the poison queue and result.json says why")]
+        [LoggerMessage(EventId = 6501, Level = LogLevel.Warning, Message = "Queued job {JobId} rejected with {ErrorCount} errors; the message went to the poison queue and result.json says why")]
         public static partial void Rejected(ILogger logger, string jobId, int errorCount);
     }
 }

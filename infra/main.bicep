@@ -9,7 +9,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of every resource (one that offers Flex Consumption).')
+@description('Azure region of every resource: one that offers Flex Consumption (az functionapp list-flexconsumption-locations -o table).')
 @metadata({
   azd: {
     type: 'location'
@@ -18,8 +18,15 @@ param environmentName string
 param location string
 
 @secure()
-@description('DashScope API key from Model Studio, of the same region as dashScopeRegion. Empty: no secret; the app cannot submit tasks until one is set.')
+@description('DashScope API key from Model Studio, of the same region as dashScopeRegion, written to Key Vault. Empty: the secret is left as it is; with none yet the app starts and fails each job with NotConfigured until one is set.')
 param dashScopeApiKey string = ''
+
+@secure()
+@description('Secret that signs callbacks (X-Vace-Signature), written to Key Vault. Empty: the secret is left as it is; with none callbacks are unsigned.')
+param callbackSecret string = ''
+
+@description('More containers a job\'s output.container may name, comma-separated (the app\'s identity may write to every container of the account). Empty: only vace-output.')
+param allowedOutputContainers string = ''
 
 @description('Model Studio region: International (Singapore endpoint, wan2.1-vace-plus) or ChineseMainland (Beijing endpoint, wanx2.1-vace-plus).')
 @allowed([
@@ -54,9 +61,6 @@ param maximumInstanceCount int = 40
 
 @description('Durable Task hub name (its queues, tables and containers in the storage account).')
 param taskHubName string = 'VaceHub'
-
-@description('Create the Event Grid subscription that feeds the blob trigger. Needs the deployed code; set it after the first deploy and provision again.')
-param createEventGridSubscription bool = false
 
 @description('Principal id of the deploying user (azd sets AZURE_PRINCIPAL_ID); it gets blob and queue data access to send jobs and read outputs. Empty: none.')
 param principalId string = ''
@@ -128,6 +132,8 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     secretName: 'dashscope-api-key'
     dashScopeApiKey: dashScopeApiKey
+    callbackSecretName: 'vace-callback-secret'
+    callbackSecret: callbackSecret
   }
 }
 
@@ -157,6 +163,8 @@ module functionApp 'app/functionapp.bicep' = {
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainer}'
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     apiKeySecretUri: keyVault.outputs.apiKeySecretUri
+    callbackSecretUri: keyVault.outputs.callbackSecretUri
+    allowedOutputContainers: allowedOutputContainers
     dashScopeRegion: dashScopeRegion
     dashScopeBaseUrl: dashScopeBaseUrl
     maxConcurrentTasks: maxConcurrentTasks
@@ -184,9 +192,6 @@ module eventGrid 'app/eventgrid.bicep' = {
     location: location
     tags: tags
     storageAccountName: storage.outputs.name
-    functionAppName: functionApp.outputs.name
-    inboxContainer: inboxContainer
-    createSubscription: createEventGridSubscription
   }
 }
 
@@ -198,3 +203,4 @@ output AZURE_FUNCTION_APP_HOSTNAME string = functionApp.outputs.defaultHostName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_EVENT_GRID_SYSTEM_TOPIC string = eventGrid.outputs.systemTopicName
+output VACE_INBOX_CONTAINER string = inboxContainer

@@ -70,7 +70,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<JobCanceller>();
         services.TryAddSingleton<PoisonMessages>();
         services.TryAddSingleton<InstanceRetention>();
-        services.AddOptions<HttpApiOptions>().BindConfiguration(HttpApiOptions.SectionName);
+        services.AddOptions<HttpApiOptions>()
+            .BindConfiguration(HttpApiOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<ClientKeys>();
         services.AddHttpClient(ProbeInputsActivity.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(30))
             .ConfigurePrimaryHttpMessageHandler(provider => GuardedHandler(provider.GetRequiredService<UrlGuard>().ConnectForDownloadAsync, redirects: true))

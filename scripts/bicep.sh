@@ -3,7 +3,8 @@
 # makes the linter's warnings errors; compiler warnings such as unknown properties fail here too).
 # The CLI comes from the NuGet package Azure.Bicep.CommandLine.<rid> (its tools/bicep), restored into the global
 # packages folder by a throwaway project, so a fresh machine needs only the .NET SDK.
-# Usage: scripts/bicep.sh
+# Usage: scripts/bicep.sh              build and lint
+#        scripts/bicep.sh --cli-path   print the CLI's path (restoring it first), for tests over the compiled template
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,6 +41,10 @@ PROJ
   [ -f "$bicep" ] || { echo "bicep: $bicep not found after restore" >&2; exit 1; }
 fi
 [ -x "$bicep" ] || chmod +x "$bicep"
+if [ "${1:-}" = "--cli-path" ]; then
+  echo "$bicep"
+  exit 0
+fi
 
 files=(infra/main.bicep infra/app/*.bicep)
 failed=0 diagnostics=0

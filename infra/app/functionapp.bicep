@@ -1,6 +1,7 @@
 // The Azure Functions app (functions/, .NET 10 isolated worker) on a Flex Consumption plan. It runs as the
-// user-assigned identity: storage, the deployment package, the API key and telemetry are all reached without
-// a key or connection string.
+// user-assigned identity: storage, the deployment package, the secrets and telemetry are all reached without
+// a key or connection string. sites/config/appsettings replaces every setting at each provision, so every setting
+// the app needs in Azure is written here from a parameter: one added by hand is gone after the next provision.
 
 @description('Name of the function app.')
 param name string
@@ -29,8 +30,14 @@ param deploymentContainerUrl string
 @description('Name of the Application Insights component.')
 param applicationInsightsName string
 
-@description('Versionless URI of the Key Vault secret with the DashScope API key; empty: no key.')
+@description('Versionless URI of the Key Vault secret with the DashScope API key (it may not exist yet).')
 param apiKeySecretUri string
+
+@description('Versionless URI of the Key Vault secret that signs callbacks (it may not exist).')
+param callbackSecretUri string
+
+@description('More containers a job\'s output.container may name, comma-separated; empty: only the output container.')
+param allowedOutputContainers string
 
 @description('Model Studio region: International (Singapore) or ChineseMainland (Beijing).')
 @allowed([
@@ -145,7 +152,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     AzureWebJobsStorage__clientId: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    DashScope__ApiKey: empty(apiKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${apiKeySecretUri})'
+    // Always a reference: a reference to a secret not written yet does not resolve, and the app reads such a value
+    // as no key (jobs fail with NotConfigured) or no callback secret, until the secret exists.
+    DashScope__ApiKey: '@Microsoft.KeyVault(SecretUri=${apiKeySecretUri})'
     DashScope__Region: dashScopeRegion
     DashScope__BaseUrl: dashScopeBaseUrl
     DashScope__Model: dashScopeModel
@@ -154,6 +163,8 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Vace__PollInterval: pollInterval
     Vace__MaxWait: maxWait
     Vace__OutputContainer: outputContainer
+    Vace__AllowedOutputContainers: allowedOutputContainers
+    Vace__CallbackSecret: '@Microsoft.KeyVault(SecretUri=${callbackSecretUri})'
     Vace__StateContainer: stateContainer
     Vace__Queue__Name: jobsQueue
     Vace__Inbox__Container: inboxContainer

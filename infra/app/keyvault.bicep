@@ -1,5 +1,7 @@
-// The Key Vault that holds the DashScope API key. Access is by Azure RBAC only (no access policies); the
-// function app reads the secret through a Key Vault reference with its managed identity.
+// The Key Vault that holds the app's secrets: the DashScope API key and the callback signing secret. Access is by
+// Azure RBAC only (no access policies); the function app reads them through Key Vault references with its managed
+// identity. A secret is written only by a provision that is given its value, and its URI is known either way, so the
+// app settings always reference it: a later provision without the value (CI, another machine) keeps the secret.
 
 @description('Name of the Key Vault (3-24 characters).')
 param name string
@@ -14,8 +16,15 @@ param tags object
 param secretName string
 
 @secure()
-@description('The DashScope API key. Empty: no secret is written and the app setting stays empty.')
+@description('The DashScope API key. Empty: the secret is left as it is (none on a first provision).')
 param dashScopeApiKey string
+
+@description('Name of the secret that signs callbacks.')
+param callbackSecretName string
+
+@secure()
+@description('The callback signing secret. Empty: the secret is left as it is (none on a first provision).')
+param callbackSecret string
 
 resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
@@ -43,8 +52,21 @@ resource apiKey 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(dash
   }
 }
 
+resource callbackSigning 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(callbackSecret)) {
+  parent: vault
+  name: callbackSecretName
+  properties: {
+    value: callbackSecret
+    contentType: 'text/plain'
+  }
+}
+
 output id string = vault.id
 output name string = vault.name
 
-@description('The versionless URI of the API key secret, or empty when no key was given.')
-output apiKeySecretUri string = apiKey.?properties.secretUri ?? ''
+// Built from the vault's URI, not from the conditional secrets: the same URIs whether this run wrote them or not.
+@description('The versionless URI of the API key secret, whether or not this provision wrote it.')
+output apiKeySecretUri string = '${vault.properties.vaultUri}secrets/${secretName}'
+
+@description('The versionless URI of the callback secret, whether or not this provision wrote it.')
+output callbackSecretUri string = '${vault.properties.vaultUri}secrets/${callbackSecretName}'

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using VaceFunctions.Orchestrations.Configuration;
 
 namespace VaceFunctions.Orchestrations.DashScope;
 
@@ -20,8 +21,14 @@ public sealed class DashScopeOptions : IValidatableObject
     public string? Model { get; set; }
 
     /// <summary>The API key, sent as a Bearer token. A secret: never logged, never in ToString.</summary>
-    [Required(AllowEmptyStrings = false)]
+    /// <remarks>
+    /// Not required: a host without a key starts, answers health, intake and status, and fails each job with
+    /// <see cref="Workflow.VaceJobErrorCodes.NotConfigured"/> (<see cref="HasApiKey"/>) until one is set.
+    /// </remarks>
     public string? ApiKey { get; set; }
+
+    /// <summary>Whether a key is set: not empty, and not a Key Vault reference Azure could not resolve (<see cref="SecretSetting"/>).</summary>
+    public bool HasApiKey => SecretSetting.ValueOf(ApiKey) is not null;
 
     /// <summary>How long one HTTP attempt may take before it is abandoned.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
@@ -90,5 +97,5 @@ public sealed class DashScopeOptions : IValidatableObject
 
     /// <summary>Describes the options without the API key.</summary>
     public override string ToString() =>
-        $"DashScope {EffectiveBaseUrl} (region {EffectiveRegion?.ToString() ?? "any"}, key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")})";
+        $"DashScope {EffectiveBaseUrl} (region {EffectiveRegion?.ToString() ?? "any"}, key {(HasApiKey ? "set" : "not set")})";
 }

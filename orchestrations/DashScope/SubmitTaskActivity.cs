@@ -42,6 +42,9 @@ public sealed partial class SubmitTaskActivity(
     /// <summary>How many attempts whose outcome is unknown a job may follow with another, when allowed at all.</summary>
     public const int MaxInterruptedAttempts = 2;
 
+    /// <summary>The message of a job that fails with <see cref="VaceJobErrorCodes.NotConfigured"/>.</summary>
+    public const string NotConfiguredMessage = "no DashScope API key is configured";
+
     /// <summary>How often a duplicate delivery looks again at an attempt in flight.</summary>
     internal static readonly TimeSpan InFlightCheckInterval = TimeSpan.FromMilliseconds(500);
 
@@ -61,6 +64,12 @@ public sealed partial class SubmitTaskActivity(
 
     private async Task<Result> SubmitOnceAsync(Request input, CancellationToken cancellationToken)
     {
+        if (!dashScope.Value.HasApiKey)
+        {
+            // Nothing is sent, so nothing is recorded; the job fails at once (not retryable), its slot given back.
+            return new Result(null, VaceJobErrorCodes.NotConfigured, NotConfiguredMessage);
+        }
+
         var container = blobs.GetBlobContainerClient(options.Value.StateContainer);
         var record = container.GetBlobClient($"submissions/{input.JobId}.json");
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);

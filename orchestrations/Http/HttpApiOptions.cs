@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using VaceFunctions.Orchestrations.IO;
+
 namespace VaceFunctions.Orchestrations.Http;
 
 /// <summary>
@@ -36,7 +39,9 @@ public sealed class HttpApiOptions
 
     /// <summary>
     /// How long the read SAS URL of an output, handed out by the DashScope-compatible face, stays valid: short, since
-    /// every query mints a fresh one and no SAS is stored (the manifest and the result keep the plain blob URL).
+    /// every query mints a fresh one and no SAS is stored (the manifest and the result keep the plain blob URL). At
+    /// most <see cref="BlobReadUrls.MaxUrlLifetime"/>, below the 7-day limit of a user delegation key.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", BlobReadUrls.MaxUrlLifetime)]
     public TimeSpan OutputUrlLifetime { get; set; } = TimeSpan.FromHours(1);
 }

@@ -12,6 +12,12 @@ namespace VaceFunctions.Orchestrations.IO;
 /// </summary>
 public sealed class BlobReadUrls(BlobServiceClient blobs, TimeProvider time)
 {
+    /// <summary>
+    /// The longest lifetime a configured read URL may have (6 days): a user delegation key is valid for at most 7 days
+    /// from its start, and the key of a URL starts 5 minutes before it and ends 5 minutes after.
+    /// </summary>
+    public const string MaxUrlLifetime = "6.00:00:00";
+
     private static readonly TimeSpan KeyLifetime = TimeSpan.FromDays(2);
     private UserDelegationKey? _key;
 

@@ -17,7 +17,7 @@ public sealed class InboxOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long the read-only SAS URLs of media beside a job file stay valid, from when they are minted (probe, submit).</summary>
-    [Range(typeof(TimeSpan), "00:05:00", "7.00:00:00")]
+    [Range(typeof(TimeSpan), "00:05:00", IO.BlobReadUrls.MaxUrlLifetime)]
     public TimeSpan MediaUrlLifetime { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>A claim on a job file older than this, never finished (a crash), is taken over.</summary>

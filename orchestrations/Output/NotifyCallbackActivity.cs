@@ -39,7 +39,7 @@ public sealed class NotifyCallbackActivity(IHttpClientFactory httpClients, IOpti
             Content = new StringContent(input.BodyJson, Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("X-Vace-Job-Id", input.JobId);
-        if (options.Value.CallbackSecret is { Length: > 0 } secret)
+        if (options.Value.SigningSecret is { } secret)
         {
             request.Headers.Add(CallbackSignature.HeaderName, CallbackSignature.Create(secret, time.GetUtcNow(), input.BodyJson));
         }

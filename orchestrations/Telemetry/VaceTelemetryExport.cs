@@ -12,7 +12,8 @@ namespace VaceFunctions.Orchestrations.Telemetry;
 /// <summary>
 /// Where both hosts send their traces and metrics: by OTLP when <see cref="OtlpEndpointKey"/> is set (with the other
 /// standard <c>OTEL_*</c> settings, read from configuration), to Azure Monitor when <see cref="AzureMonitorKey"/> is
-/// set (the Functions host's convention), and to the console when <see cref="ConsoleKey"/> is true (<c>vace serve
+/// set (the Functions host's convention; the exporters' <c>AzureMonitorExporterOptions</c> are configured in the
+/// services, where a host adds its credential), and to the console when <see cref="ConsoleKey"/> is true (<c>vace serve
 /// --verbose</c>). With none of them nothing listens, and the instruments cost next to nothing.
 /// </summary>
 public static class VaceTelemetryExport
@@ -38,6 +39,13 @@ public static class VaceTelemetryExport
             return builder;
         }
 
+        if (azureMonitor is not null)
+        {
+            // Both exporters build their options from these (the default name), so a host adds its credential the
+            // same way (the Functions app: its managed identity).
+            services.Configure<AzureMonitorExporterOptions>(exporter => exporter.ConnectionString = azureMonitor);
+        }
+
         builder.WithTracing(tracing =>
         {
             tracing
@@ -55,7 +63,7 @@ public static class VaceTelemetryExport
 
             if (azureMonitor is not null)
             {
-                tracing.AddAzureMonitorTraceExporter(exporter => exporter.ConnectionString = azureMonitor);
+                tracing.AddAzureMonitorTraceExporter();
             }
 
             if (console)
@@ -73,7 +81,7 @@ public static class VaceTelemetryExport
 
             if (azureMonitor is not null)
             {
-                metrics.AddAzureMonitorMetricExporter(exporter => exporter.ConnectionString = azureMonitor);
+                metrics.AddAzureMonitorMetricExporter();
             }
 
             if (console)

@@ -24,6 +24,9 @@ public static class VaceJobErrorCodes
     /// <summary>A submission's fate is unknown; it is not re-sent, because a second task would be billed again.</summary>
     public const string AmbiguousSubmit = "AmbiguousSubmit";
 
+    /// <summary>The host has no DashScope API key (none set, or its Key Vault secret not written yet): nothing is submitted.</summary>
+    public const string NotConfigured = "NotConfigured";
+
     /// <summary>No slot or no finished task within the job's maximum wait.</summary>
     public const string Timeout = "Timeout";
 

@@ -90,9 +90,13 @@ public sealed class WorkflowOptions : IValidatableObject
 
     /// <summary>
     /// When set, callbacks carry <c>X-Vace-Signature: t=UNIXSECONDS,v1=HEX</c>, an HMAC-SHA256 of <c>{t}.{body}</c> with
-    /// this secret (<see cref="Output.CallbackSignature"/>).
+    /// this secret (<see cref="Output.CallbackSignature"/>). An unresolved Key Vault reference counts as not set
+    /// (<see cref="Configuration.SecretSetting"/>).
     /// </summary>
     public string? CallbackSecret { get; set; }
+
+    /// <summary>The secret callbacks are signed with; null when <see cref="CallbackSecret"/> is not set.</summary>
+    public string? SigningSecret => Configuration.SecretSetting.ValueOf(CallbackSecret);
 
     /// <summary>
     /// How long finished instances (Completed, Failed, Terminated) and their history are kept after they were created;
@@ -124,5 +128,5 @@ public sealed class WorkflowOptions : IValidatableObject
 
     /// <summary>Describes the options without the callback secret.</summary>
     public override string ToString() =>
-        $"Vace poll {PollInterval}, max wait {MaxWait}, output {OutputContainer}, probe {ProbeInputs}, callback secret {(CallbackSecret is null ? "not set" : "set")}";
+        $"Vace poll {PollInterval}, max wait {MaxWait}, output {OutputContainer}, probe {ProbeInputs}, callback secret {(SigningSecret is null ? "not set" : "set")}";
 }

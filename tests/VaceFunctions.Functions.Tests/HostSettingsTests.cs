@@ -37,6 +37,13 @@ public sealed class HostSettingsTests
     }
 
     [Fact]
+    public void HostJson_SpeaksOpenTelemetry_AsTheWorkersExportersDo()
+    {
+        // One schema for the host's and the worker's telemetry (the worker exports with OpenTelemetry).
+        Assert.Equal("OpenTelemetry", JsonNode.Parse(HostJson)!["telemetryMode"]?.GetValue<string>());
+    }
+
+    [Fact]
     public void SettingsSample_ListsEveryKeyTheHostsRead()
     {
         var values = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "local.settings.sample.json")))!["Values"]!.AsObject();

@@ -7,7 +7,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
 namespace VaceFunctions.Orchestrations.Tests.Output;
@@ -22,6 +24,7 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
     private const string Body = """{"jobId":"job-1","succeeded":true}""";
 
     private readonly ConcurrentQueue<(string? JobId, JsonNode Result)> _accepted = new();
+    private readonly ConcurrentQueue<string?> _signatures = new();
     private WebApplication _receiver = null!;
     private int _hits;
 
@@ -37,6 +40,7 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
         _receiver.MapPost("/hooks/vace", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref _hits);
+            _signatures.Enqueue(request.Headers[CallbackSignature.HeaderName].FirstOrDefault());
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer);
             if (!CallbackSignature.Verify(secret, request.Headers[CallbackSignature.HeaderName], buffer.ToArray(),
@@ -94,6 +98,20 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
         Assert.Equal(0, _hits);
     }
 
+    [Fact]
+    public async Task Run_SecretIsAnUnresolvedKeyVaultReference_SendsUnsigned()
+    {
+        // What Azure leaves in the setting infra always writes, while no callback secret was provisioned.
+        using var services = Services(allowLoopback: true, TimeProvider.System,
+            "@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/vace-callback-secret)");
+
+        await Assert.ThrowsAsync<CallbackRefusedException>(
+            () => Activity(services).RunAsync(new NotifyCallbackActivity.Request(HookUrl, "job-1", Body), CancellationToken.None));
+
+        Assert.Null(Assert.Single(_signatures));
+        Assert.Contains("callback secret not set", services.GetRequiredService<IOptions<WorkflowOptions>>().Value.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.BadRequest, true)]
     [InlineData(HttpStatusCode.NotFound, true)]
@@ -106,12 +124,12 @@ public sealed class NotifyCallbackActivityTests : IAsyncLifetime
 
     private static NotifyCallbackActivity Activity(ServiceProvider services) => ActivatorUtilities.CreateInstance<NotifyCallbackActivity>(services);
 
-    private static ServiceProvider Services(bool allowLoopback, TimeProvider clock) => new ServiceCollection()
+    private static ServiceProvider Services(bool allowLoopback, TimeProvider clock, string secret = Secret) => new ServiceCollection()
         .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["DashScope:ApiKey"] = "k",
             ["Vace:AllowLoopbackUrls"] = allowLoopback ? "true" : "false",
-            ["Vace:CallbackSecret"] = Secret,
+            ["Vace:CallbackSecret"] = secret,
         }).Build())
         .AddSingleton(clock)
         .AddLogging()
