@@ -28,6 +28,9 @@ param callbackSecret string = ''
 @description('More containers a job\'s output.container may name, comma-separated (the app\'s identity may write to every container of the account). Empty: only vace-output.')
 param allowedOutputContainers string = ''
 
+@description('Clients of the DashScope-compatible face, which take their key as Authorization: Bearer: name=sha256:… pairs from vace key new --client NAME, comma-separated (hashes only, no key). Empty: no client.')
+param httpClientKeys string = ''
+
 @description('Model Studio region: International (Singapore endpoint, wan2.1-vace-plus) or ChineseMainland (Beijing endpoint, wanx2.1-vace-plus).')
 @allowed([
   'International'
@@ -165,6 +168,7 @@ module functionApp 'app/functionapp.bicep' = {
     apiKeySecretUri: keyVault.outputs.apiKeySecretUri
     callbackSecretUri: keyVault.outputs.callbackSecretUri
     allowedOutputContainers: allowedOutputContainers
+    httpClientKeys: httpClientKeys
     dashScopeRegion: dashScopeRegion
     dashScopeBaseUrl: dashScopeBaseUrl
     maxConcurrentTasks: maxConcurrentTasks

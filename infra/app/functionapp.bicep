@@ -39,6 +39,9 @@ param callbackSecretUri string
 @description('More containers a job\'s output.container may name, comma-separated; empty: only the output container.')
 param allowedOutputContainers string
 
+@description('Clients of the DashScope-compatible face: name=sha256:… pairs (vace key new), comma-separated.')
+param httpClientKeys string
+
 @description('Model Studio region: International (Singapore) or ChineseMainland (Beijing).')
 @allowed([
   'International'
@@ -164,6 +167,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     Vace__MaxWait: maxWait
     Vace__OutputContainer: outputContainer
     Vace__AllowedOutputContainers: allowedOutputContainers
+    Vace__Http__KeyList: httpClientKeys
     Vace__CallbackSecret: '@Microsoft.KeyVault(SecretUri=${callbackSecretUri})'
     Vace__StateContainer: stateContainer
     Vace__Queue__Name: jobsQueue

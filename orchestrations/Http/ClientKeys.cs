@@ -82,7 +82,10 @@ public sealed partial class ClientKeys : IDisposable
     private Loaded Load(HttpApiOptions options)
     {
         var entries = new List<(string, byte[])>();
-        foreach (var (client, value) in options.Keys)
+        var listed = (options.KeyList ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2, StringSplitOptions.TrimEntries))
+            .Select(pair => KeyValuePair.Create(pair[0], pair.Length == 2 ? pair[1] : ""));
+        foreach (var (client, value) in options.Keys.Concat(listed))
         {
             if (string.IsNullOrWhiteSpace(value))
             {

@@ -23,6 +23,12 @@ public sealed class HttpApiOptions
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// More clients in one setting, <c>name=sha256:…</c> pairs separated by commas (<c>Vace:Http:KeyList</c>): the form a
+    /// deployment template can write, where one app setting per client name cannot be. Read with <see cref="Keys"/>.
+    /// </summary>
+    public string? KeyList { get; set; }
+
+    /// <summary>
     /// Whether a caller on this machine needs no key. A request is from this machine only when it arrived from a
     /// loopback address and carries no proxy header (<c>Forwarded</c>, <c>X-Forwarded-For</c>, <c>X-Real-IP</c>, …):
     /// one that a reverse proxy on this machine passed on must present a key. False: every caller presents a key.

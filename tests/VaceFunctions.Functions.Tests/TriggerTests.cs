@@ -62,7 +62,7 @@ public sealed class TriggerTests : IAsyncLifetime
             ["Vace:OutputContainer"] = _output,
             ["Vace:Queue:Name"] = _queue,
             ["Vace:Inbox:Container"] = _inbox,
-            [$"Vace:Http:Keys:{FaceClient}"] = ClientKeys.Hash(FaceClientKey),
+            ["Vace:Http:KeyList"] = $"ci=sha256:{new string('0', 64)}, {FaceClient}={ClientKeys.Hash(FaceClientKey)}",
         }).Build();
         _host = await DurableTaskTestHost.StartAsync(
             registry => registry.AddVaceWorkflow(),

@@ -102,6 +102,14 @@ public sealed partial class MainTemplateTests
         Assert.Equal("${VACE_ALLOWED_OUTPUT_CONTAINERS=}", AzdParameters()["allowedOutputContainers"]!["value"]!.GetValue<string>());
     }
 
+    /// <summary>The face's client keys survive a provision: a parameter, not settings added by hand.</summary>
+    [Fact]
+    public void AppSettings_CarryTheFacesClientKeys_FromAParameter()
+    {
+        Assert.Equal("[parameters('httpClientKeys')]", AppSettings["Vace__Http__KeyList"]!.GetValue<string>());
+        Assert.Equal("${VACE_HTTP_CLIENT_KEYS=}", AzdParameters()["httpClientKeys"]!["value"]!.GetValue<string>());
+    }
+
     [Fact]
     public void EveryParameter_IsSetFromAnAzdVariable()
     {
