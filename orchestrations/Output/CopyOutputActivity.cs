@@ -10,6 +10,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
@@ -35,7 +36,8 @@ namespace VaceFunctions.Orchestrations.Output;
 /// <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus one byte is read); an address
 /// <see cref="UrlGuard"/> refuses, on the URL or a redirect, is <see cref="VaceJobErrorCodes.OutputRefused"/>; a name
 /// holding another job's video is <see cref="VaceJobErrorCodes.OutputConflict"/>. Other failures are thrown, for the
-/// retry policy.
+/// retry policy — among them a download on which no byte arrives for <see cref="WorkflowOptions.DownloadStallTimeout"/>
+/// (<see cref="StallTimeoutStream"/>).
 /// </summary>
 [DurableTask(Name)]
 public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServiceClient blobs, IOptions<WorkflowOptions> options, VaceTelemetry telemetry, TimeProvider time)
@@ -105,7 +107,10 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
             return TooLarge(expected.Value, limit);
         }
 
-        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        // The copy may take as long as the video needs, but a download on which nothing arrives for the stall window
+        // is cut and retried (CopyRetry): a server that stops sending would otherwise hold the activity for good.
+        await using var source = new StallTimeoutStream(
+            await response.Content.ReadAsStreamAsync(cancellationToken), options.Value.DownloadStallTimeout, time);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
         metadata[TaskIdKey] = input.TaskId;
