@@ -195,6 +195,7 @@ public sealed class JobIntake(
                 BinaryData.FromString(WorkflowJson.Serialize(record)),
                 jobId,
                 OwnedBlobs.RejectionKind,
+                runId: null,
                 other => OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
                 cancellationToken);
         }

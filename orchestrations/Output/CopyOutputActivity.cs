@@ -26,7 +26,7 @@ namespace VaceFunctions.Orchestrations.Output;
 /// blob; a blob whose metadata lacks the SHA-256 (a crash between the two requests) is not a finished copy and is
 /// copied again. A download without a length (chunked) is staged in 4 MB blocks, up to 4 uploading while the download
 /// goes on, and committed with its SHA-256 once the size is known. The write is If-None-Match: *, or If-Match on an
-/// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
+/// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob (or an earlier run's under the same id) is
 /// never replaced; a copy the job already made (same job and task, with its SHA-256, after a crash or a duplicate
 /// delivery) is found before downloading and returned as it is, even once the URL has expired. Block ids carry a tag
 /// of the job and task, so two jobs copying to one name never mix their staged blocks. Outcomes that no retry changes come back as a
@@ -85,7 +85,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
                 return Copied(blob, existing);
             }
 
-            if (!OwnedBlobs.BelongsTo(existing.Metadata, input.JobId))
+            if (!OwnedBlobs.BelongsToRun(existing.Metadata, input.JobId, input.RunId))
             {
                 return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
             }
@@ -112,9 +112,9 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
         await using var source = new StallTimeoutStream(
             await response.Content.ReadAsStreamAsync(cancellationToken), options.Value.DownloadStallTimeout, time);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
+        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind, input.RunId);
         metadata[TaskIdKey] = input.TaskId;
-        var target = new Target(blob, metadata, sha256, existing?.ETag, other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId));
+        var target = new Target(blob, metadata, sha256, existing?.ETag, other => OwnedBlobs.BelongsToRun(other.Metadata, input.JobId, input.RunId));
         var written = expected is { } length and <= MaxPutBlobBytes
             ? await PutAsync(target, source, length, limit, cancellationToken)
             : await StageAsync(target, source, expected, limit, Tag(input), cancellationToken);
@@ -322,7 +322,7 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
 
     /// <summary>A video this job committed for this task: the copy is done.</summary>
     private static bool IsThisCopy(BlobProperties blob, Request input) =>
-        OwnedBlobs.BelongsTo(blob.Metadata, input.JobId, OwnedBlobs.VideoKind)
+        OwnedBlobs.BelongsToRun(blob.Metadata, input.JobId, input.RunId, OwnedBlobs.VideoKind)
         && blob.Metadata.TryGetValue(TaskIdKey, out var taskId) && taskId == input.TaskId
         && blob.Metadata.ContainsKey(Sha256Key);
 
@@ -375,7 +375,11 @@ public sealed class CopyOutputActivity(IHttpClientFactory httpClients, BlobServi
     /// <param name="VideoUrl">The signed, expiring result URL. Never logged.</param>
     /// <param name="Container">The output container.</param>
     /// <param name="Blob">The output blob name.</param>
-    public sealed record Request(string JobId, string TaskId, string VideoUrl, string Container, string Blob);
+    public sealed record Request(string JobId, string TaskId, string VideoUrl, string Container, string Blob)
+    {
+        /// <summary>The job's run (<see cref="VaceJobRequest.RunId"/>), which owns the video; null for jobs from before runs.</summary>
+        public string? RunId { get; init; }
+    }
 
     /// <summary>
     /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when
