@@ -32,16 +32,16 @@ public sealed class DashScopeHealthCheck(
 
     private readonly Lock _gate = new();
     private Task<HealthCheckResult>? _answer;
-    private long _askedAt;
+    private DateTimeOffset _askedAt;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         Task<HealthCheckResult> answer;
         lock (_gate)
         {
-            if (_answer is null || (_answer.IsCompleted && time.GetElapsedTime(_askedAt) >= CacheDuration))
+            if (_answer is null || (_answer.IsCompleted && time.GetUtcNow() - _askedAt >= CacheDuration))
             {
-                _askedAt = time.GetTimestamp();
+                _askedAt = time.GetUtcNow();
                 _answer = AskAsync();
             }
 

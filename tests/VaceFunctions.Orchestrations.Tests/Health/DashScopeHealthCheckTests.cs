@@ -35,6 +35,25 @@ public sealed class DashScopeHealthCheckTests
     }
 
     [Fact]
+    public async Task AnAnswer_IsReusedFor10Seconds_ThenTheServiceIsAskedAgain()
+    {
+        await using var failing = RawHttpServer.Start("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        var clock = new ManualClock();
+        await using var services = Services(failing.Url(""), clock);
+        var health = services.GetRequiredService<HealthCheckService>();
+        Task<HealthReport> Probe() => health.CheckHealthAsync(r => r.Name == ReadinessChecks.DashScope);
+
+        await Probe();
+        clock.Advance(TimeSpan.FromSeconds(9.9));
+        await Probe();
+        var withinTheCache = failing.Connections;
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        await Probe();
+
+        Assert.Equal((1, 2), (withinTheCache, failing.Connections));
+    }
+
+    [Fact]
     public async Task TheWorkflowsOpenBreaker_DoesNotShortCircuitTheReadinessProbe()
     {
         await using var failing = RawHttpServer.Start("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -55,9 +74,10 @@ public sealed class DashScopeHealthCheckTests
         Assert.Equal((HealthStatus.Unhealthy, sent + 1), (report.Status, failing.Connections));
     }
 
-    private static ServiceProvider Services(string baseUrl)
+    private static ServiceProvider Services(string baseUrl, TimeProvider? clock = null)
     {
         var services = new ServiceCollection()
+            .AddSingleton(clock ?? TimeProvider.System)
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["DashScope:ApiKey"] = "k",
