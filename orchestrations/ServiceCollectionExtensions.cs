@@ -103,9 +103,11 @@ public static class ServiceCollectionExtensions
     /// The media and callback clients' pipeline: GETs (probes, result downloads) are retried on the standard transient failures,
     /// except an address <see cref="UrlGuard"/> refused; the callback POST is sent once (the orchestrator retries
     /// the activity). The timeouts bound the wait for response headers: bodies are read after the pipeline has
-    /// returned (probes and downloads stream them), so a long download is not cut, and the callback receiver gets
-    /// minutes to answer. One breaker for every host would let a failing callback receiver block downloads, so
-    /// none breaks.
+    /// returned (probes and downloads stream them), so a long download is not cut. The callers set the tighter bounds:
+    /// a probe's whole deadline (<see cref="WorkflowOptions.ProbeTimeout"/>), a callback's
+    /// (<see cref="WorkflowOptions.CallbackTimeout"/>) and a download's stall window
+    /// (<see cref="WorkflowOptions.DownloadStallTimeout"/>). One breaker for every host would let a failing callback
+    /// receiver block downloads, so none breaks.
     /// </summary>
     private static void ConfigureMediaResilience(HttpStandardResilienceOptions resilience)
     {

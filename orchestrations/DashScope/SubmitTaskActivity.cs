@@ -14,8 +14,9 @@ using Microsoft.DurableTask;
 namespace VaceFunctions.Orchestrations.DashScope;
 
 /// <summary>
-/// Submits a job's task, at most once. Write-ahead: the attempt is recorded (<c>submissions/{jobId}.json</c> in
-/// the state container, created with If-None-Match and replaced only with its ETag) before the POST and the task id
+/// Submits a job's task, at most once. Write-ahead: the attempt is recorded (<c>submissions/{jobId}/{runId}.json</c> in
+/// the state container — the run's own, so a job started again under a used id never adopts an earlier run's task —
+/// created with If-None-Match and replaced only with its ETag) before the POST and the task id
 /// right after, so a retried or replayed activity reuses the task instead of paying for a second one. A second
 /// delivery of the same activity that finds an attempt still in flight (younger than the longest a call can take)
 /// waits for its answer and adopts its task. An attempt whose outcome is unknown (a crash mid-POST, a timeout after
@@ -71,7 +72,7 @@ public sealed partial class SubmitTaskActivity(
         }
 
         var container = blobs.GetBlobContainerClient(options.Value.StateContainer);
-        var record = container.GetBlobClient($"submissions/{input.JobId}.json");
+        var record = container.GetBlobClient(RecordName(input));
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
         while (true)
@@ -138,6 +139,10 @@ public sealed partial class SubmitTaskActivity(
             return Ambiguous(ex.ServiceMessage) with { Retryable = MayResubmit(interrupted) };
         }
     }
+
+    /// <summary>The write-ahead record's name: the run's, or the job's for a job started before runs were recorded.</summary>
+    internal static string RecordName(Request input) =>
+        input.RunId is { } run ? $"submissions/{input.JobId}/{run}.json" : $"submissions/{input.JobId}.json";
 
     /// <summary>Whether a job may be submitted again after <paramref name="interrupted"/> attempts of unknown outcome.</summary>
     private bool MayResubmit(int interrupted) => options.Value.ResubmitInterrupted && interrupted < MaxInterruptedAttempts;
@@ -218,7 +223,11 @@ public sealed partial class SubmitTaskActivity(
     /// <param name="JobId">The job, whose id keys the write-ahead record.</param>
     /// <param name="RequestJson">The DashScope request body.</param>
     /// <param name="OwnedMedia">Plain blob URLs of the job's own media in it, signed just before the POST.</param>
-    public sealed record Request(string JobId, string RequestJson, IReadOnlyList<string>? OwnedMedia = null);
+    public sealed record Request(string JobId, string RequestJson, IReadOnlyList<string>? OwnedMedia = null)
+    {
+        /// <summary>The job's run (<see cref="VaceJobRequest.RunId"/>), whose record this is; null for jobs from before runs.</summary>
+        public string? RunId { get; init; }
+    }
 
     /// <summary>The task id, or why there is none (the service's code, or AmbiguousSubmit).</summary>
     public sealed record Result(string? TaskId, string? ErrorCode, string? ErrorMessage)

@@ -1,12 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.DashScope;
 
 namespace VaceFunctions.Orchestrations.Health;
 
 /// <summary>
-/// The readiness checks both hosts can run — storage, the task hub, DashScope — each cut off after <see cref="Timeout"/>
+/// The readiness checks both hosts can run — storage, the task hub, DashScope (its answer cached for
+/// <see cref="DashScopeHealthCheck.CacheDuration"/>) — each cut off after <see cref="Timeout"/>
 /// (a stalled dependency answers Unhealthy promptly), and the JSON a health endpoint answers with: the overall status
 /// and each check's status and description, never an exception's message (it could carry an endpoint).
 /// </summary>
@@ -23,10 +27,30 @@ public static class ReadinessChecks
     /// <summary>How long a check may take before it counts as failed.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Adds the storage and DashScope checks, and the task hub's where the host has a <c>DurableTaskClient</c> service.</summary>
+    /// <summary>
+    /// Adds the storage and DashScope checks, and the task hub's where the host has a <c>DurableTaskClient</c> service;
+    /// the DashScope check is one per host, with its cache and an HTTP client of its own (<see cref="DashScopeHealthCheck"/>).
+    /// </summary>
     public static IHealthChecksBuilder AddVaceReadinessChecks(this IHealthChecksBuilder builder, bool taskHub)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<DashScopeHealthCheck>();
+
+        // Not the workflow's DashScopeClient pipeline: no retries (one question per probe) and no shared breaker.
+        builder.Services.AddHttpClient(DashScopeHealthCheck.HttpClientName, (provider, http) =>
+            {
+                http.BaseAddress = provider.GetRequiredService<IOptions<DashScopeOptions>>().Value.EffectiveBaseUrl;
+                http.Timeout = Timeout;
+            })
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                ConnectTimeout = provider.GetRequiredService<IOptions<DashScopeOptions>>().Value.ConnectTimeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+                // A redirect would carry the Bearer key to another address.
+                AllowAutoRedirect = false,
+            })
+            .AddHttpMessageHandler(() => new DashScopeBufferingHandler());
         builder.AddCheck<StorageHealthCheck>(Storage, HealthStatus.Unhealthy, [Tag], Timeout);
         if (taskHub)
         {

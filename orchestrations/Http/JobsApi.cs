@@ -321,6 +321,7 @@ public static class JobsApi
         }
 
         // A body that cannot be read goes to intake as it is, which reports why.
+        var assigned = false;
         if (JobDocumentReader.Read(body) is { Document: { } document })
         {
             if (document.ContainsKey(JobFields.Id))
@@ -341,16 +342,18 @@ public static class JobsApi
                 }
 
                 document[JobFields.Id] = id;
+                assigned = true;
             }
             else
             {
                 document[JobFields.Id] = JobId.Fresh();
+                assigned = true;
             }
 
             body = JsonSerializer.SerializeToUtf8Bytes(document, DashScopeJson);
         }
 
-        var outcome = await intake.SubmitAsync(body, IntakeSource.Http, cancellationToken);
+        var outcome = await intake.SubmitAsync(body, IntakeSource.Http, cancellationToken, idAssignedByHost: assigned);
         if (outcome.Status == IntakeStatus.Rejected)
         {
             return DashScopeError(StatusCodes.Status400BadRequest, DashScopeErrorCodes.InvalidParameter,

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Telemetry;
 
 namespace VaceFunctions.Orchestrations.Inputs;
@@ -14,10 +15,14 @@ namespace VaceFunctions.Orchestrations.Inputs;
 /// exist and be PNG, JPEG, BMP or WEBP. Returns every problem found, including a URL whose address
 /// <see cref="UrlGuard"/> refuses; network trouble is thrown (and retried). A probe reads at most 64 KB, a few
 /// 16-byte box headers and one 4 MB movie header of each medium: a server that ignores ranges is never read past what
-/// was asked for (the duration is then left to the service to check).
+/// was asked for (the duration is then left to the service to check). Each medium's probe ends within
+/// <see cref="WorkflowOptions.ProbeTimeout"/> whatever its server does (stalls, trickles, never closes): a server that
+/// has not answered by then is a problem with that input, like a refused address.
 /// </summary>
 [DurableTask(Name)]
-public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia, VaceTelemetry telemetry) : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
+public sealed class ProbeInputsActivity(
+    IHttpClientFactory httpClients, OwnedMediaUrls ownedMedia, IOptions<WorkflowOptions> options, TimeProvider time, VaceTelemetry telemetry)
+    : TaskActivity<IReadOnlyList<MediaReference>, IReadOnlyList<string>>
 {
     public const string Name = "ProbeInputs";
 
@@ -44,9 +49,15 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
         foreach (var media in input)
         {
             var fetched = media.Owned ? media with { Url = await ownedMedia.SignAsync(media.Url, cancellationToken) } : media;
+
+            // One deadline over every request and read of this medium: the pipeline's timeouts bound only the wait
+            // for headers, and a body that trickles a byte now and then would never trip a read timeout.
+            var timeout = options.Value.ProbeTimeout;
+            using var deadline = new CancellationTokenSource(timeout, time);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                if (await ProbeAsync(http, fetched, cancellationToken) is { } problem)
+                if (await ProbeAsync(http, fetched, bounded.Token) is { } problem)
                 {
                     problems.Add($"{media.Path}: {problem}");
                 }
@@ -54,6 +65,11 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
             catch (HttpRequestException ex) when (UrlGuard.IsRefusal(ex))
             {
                 problems.Add($"{media.Path}: cannot be fetched: {ex.Message}");
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException
+                && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                problems.Add($"{media.Path}: its server did not answer in time (the probe gives up after {Seconds(timeout)} s, Vace:ProbeTimeout).");
             }
         }
 
@@ -173,6 +189,8 @@ public sealed class ProbeInputsActivity(IHttpClientFactory httpClients, OwnedMed
 
         return (null, buffer[..read], total);
     }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static bool IsImage(ReadOnlySpan<byte> head) =>
         head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G'])

@@ -63,19 +63,21 @@ public sealed class JobIntake(
     /// <summary>
     /// Takes a document in. <paramref name="resolveMedia"/>, for the blob pipeline, turns relative media names
     /// into URLs the service can fetch, or reports the ones it cannot (as errors). A rejected document gets a
-    /// rejection record, except from HTTP, whose caller hears every error in the answer.
+    /// rejection record, except from HTTP, whose caller hears every error in the answer. <paramref name="idAssignedByHost"/>
+    /// says the host put the document's id there itself (<see cref="JobValidationOptions.IdAssignedByHost"/>).
     /// </summary>
     public async Task<IntakeOutcome> SubmitAsync(
         ReadOnlyMemory<byte> document,
         IntakeSource source,
         CancellationToken cancellationToken,
-        Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null)
+        Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia = null,
+        bool idAssignedByHost = false)
     {
         var read = JobDocumentReader.Read(document.Span);
 
         // The document's traceparent continues its sender's trace; else the current one does (an HTTP request's).
         using var span = telemetry.StartIntake(source, JobTraceContext.Of(read.Succeeded ? read.Document : null) ?? Activity.Current?.Context ?? default);
-        var outcome = await IntakeAsync(span, read, document, source, resolveMedia, cancellationToken);
+        var outcome = await IntakeAsync(span, read, document, source, resolveMedia, idAssignedByHost, cancellationToken);
         span?.SetTag(VaceTelemetry.JobIdTag, outcome.JobId);
         span?.SetTag(VaceTelemetry.IntakeStatusTag, outcome.Status.ToString());
         return outcome;
@@ -87,9 +89,10 @@ public sealed class JobIntake(
         ReadOnlyMemory<byte> document,
         IntakeSource source,
         Func<VaceJob, CancellationToken, Task<(VaceJob Job, IReadOnlyList<JobIssue> Problems)>>? resolveMedia,
+        bool idAssignedByHost,
         CancellationToken cancellationToken)
     {
-        var check = CheckRead(read, document.Span, source);
+        var check = CheckRead(read, document.Span, source, idAssignedByHost);
         if (check.Job is not { } job)
         {
             return await RejectAsync(check.JobId, check.Issues, source, cancellationToken);
@@ -125,16 +128,16 @@ public sealed class JobIntake(
     /// Reads and validates a document as <see cref="SubmitAsync"/> does, starting and recording nothing: its job when it
     /// can run, else every issue and the id its rejection is filed under.
     /// </summary>
-    public JobCheck Check(ReadOnlySpan<byte> document, IntakeSource source) => CheckRead(JobDocumentReader.Read(document), document, source);
+    public JobCheck Check(ReadOnlySpan<byte> document, IntakeSource source) => CheckRead(JobDocumentReader.Read(document), document, source, idAssignedByHost: false);
 
-    private JobCheck CheckRead(JobReadResult read, ReadOnlySpan<byte> document, IntakeSource source)
+    private JobCheck CheckRead(JobReadResult read, ReadOnlySpan<byte> document, IntakeSource source, bool idAssignedByHost)
     {
         if (!read.Succeeded)
         {
             return new JobCheck(HashedId(document), null, [read.Error]);
         }
 
-        var validation = JobValidator.Validate(read.Document, ValidationOptions(source));
+        var validation = JobValidator.Validate(read.Document, ValidationOptions(source) with { IdAssignedByHost = idAssignedByHost });
         return validation.Job is { } job
             ? new JobCheck(job.Id, job, job.Warnings)
             : new JobCheck(RejectedId(read.Document, document, validation), null, validation.Issues);
@@ -192,6 +195,7 @@ public sealed class JobIntake(
                 BinaryData.FromString(WorkflowJson.Serialize(record)),
                 jobId,
                 OwnedBlobs.RejectionKind,
+                runId: null,
                 other => OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
                 cancellationToken);
         }
@@ -199,10 +203,14 @@ public sealed class JobIntake(
         return new IntakeOutcome(IntakeStatus.Rejected, jobId, issues);
     }
 
-    /// <summary>The id a rejection is filed under: the document's own when it is valid, else one derived from it.</summary>
+    /// <summary>
+    /// The id a rejection is filed under: the document's own when it is valid (never one a client chose in the host's
+    /// derived ids' prefixes, so no rejection takes a derived job's name), else one derived from it.
+    /// </summary>
     private static string RejectedId(JsonObject document, ReadOnlySpan<byte> bytes, JobValidationResult validation)
     {
-        if (document[JobFields.Id] is { } id && id.GetValueKind() == JsonValueKind.String && JobId.IsValid(id.GetValue<string>()))
+        if (document[JobFields.Id] is { } id && id.GetValueKind() == JsonValueKind.String && JobId.IsValid(id.GetValue<string>())
+            && validation.Issues.All(i => i.Code != JobIssueCodes.InvalidId))
         {
             return id.GetValue<string>();
         }

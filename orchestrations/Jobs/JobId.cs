@@ -6,8 +6,8 @@ namespace VaceFunctions.Orchestrations.Jobs;
 
 /// <summary>
 /// Job ids: the idempotency key of a job and the instance id of its orchestration. A given id is 1–64
-/// characters of <c>[A-Za-z0-9_-]</c>; without one, the id is derived from a hash of the document's canonical
-/// JSON, so the same document delivered twice is one job.
+/// characters of <c>[A-Za-z0-9_-]</c>, not starting with one of the <see cref="ReservedPrefixes"/>; without one, the id
+/// is derived from a hash of the document's canonical JSON, so the same document delivered twice is one job.
 /// </summary>
 public static partial class JobId
 {
@@ -21,6 +21,16 @@ public static partial class JobId
 
     /// <summary>The prefix of ids derived from a client's idempotency key (<see cref="FromIdempotencyKey"/>).</summary>
     public const string IdempotentPrefix = "idem-";
+
+    /// <summary>The prefixes of the ids the host derives: a client's own id may not start with one, so it can never take a derived id's place.</summary>
+    public static IReadOnlyList<string> ReservedPrefixes { get; } = [DerivedPrefix, FreshPrefix, IdempotentPrefix];
+
+    /// <summary>True when <paramref name="id"/> starts with a prefix the host derives ids with.</summary>
+    public static bool IsReserved(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return ReservedPrefixes.Any(prefix => id.StartsWith(prefix, StringComparison.Ordinal));
+    }
 
     public static bool IsValid(string? id) => id is not null && IdPattern().IsMatch(id);
 

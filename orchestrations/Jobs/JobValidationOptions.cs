@@ -38,6 +38,12 @@ public sealed record JobValidationOptions
     /// </summary>
     public bool AllowHttpCallbackUrls { get; init; }
 
+    /// <summary>
+    /// True when the host itself put the document's <c>id</c> there (the DashScope face's fresh and idempotency-key
+    /// ids): it may then start with a prefix of <see cref="JobId.ReservedPrefixes"/>, which a client's id may not.
+    /// </summary>
+    public bool IdAssignedByHost { get; init; }
+
     /// <summary>The model a job without one runs on.</summary>
     public string DefaultModel => Model ?? VaceModels.ForRegion(Region ?? DashScopeRegion.International);
 }

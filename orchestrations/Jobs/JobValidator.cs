@@ -178,6 +178,11 @@ public static class JobValidator
                 Error(JobIssueCodes.InvalidId, JobFields.Id,
                     $"A job id is 1–{JobId.MaxLength} characters of letters, digits, '-' and '_'; got \"{Shorten(id)}\". Leave it out to have one derived from the document.");
             }
+            else if (!options.IdAssignedByHost && JobId.IsReserved(id))
+            {
+                Error(JobIssueCodes.InvalidId, JobFields.Id,
+                    $"A job id may not start with {string.Join(", ", JobId.ReservedPrefixes.Select(p => $"'{p}'"))}: the host derives ids with them. Choose another id, or leave it out to have one derived from the document.");
+            }
 
             return id;
         }

@@ -11,6 +11,7 @@ using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.IO;
 using VaceFunctions.Orchestrations.Telemetry;
 using VaceFunctions.Orchestrations.Workflow;
 using Microsoft.DurableTask;
@@ -26,7 +27,7 @@ namespace VaceFunctions.Orchestrations.Output;
 /// blob; a blob whose metadata lacks the SHA-256 (a crash between the two requests) is not a finished copy and is
 /// copied again. A download without a length (chunked) is staged in 4 MB blocks, up to 4 uploading while the download
 /// goes on, and committed with its SHA-256 once the size is known. The write is If-None-Match: *, or If-Match on an
-/// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob is
+/// earlier attempt of this job found at the name (<see cref="OwnedBlobs"/>): a name that holds another job's blob (or an earlier run's under the same id) is
 /// never replaced; a copy the job already made (same job and task, with its SHA-256, after a crash or a duplicate
 /// delivery) is found before downloading and returned as it is, even once the URL has expired. The URL is asked of the
 /// service (GET /tasks/{id}) by each attempt, just before it downloads, and kept nowhere: a signed URL is never an
@@ -40,7 +41,8 @@ namespace VaceFunctions.Orchestrations.Output;
 /// <see cref="VaceJobErrorCodes.OutputTooLarge"/> (no more than the limit plus one byte is read); an address
 /// <see cref="UrlGuard"/> refuses, on the URL or a redirect, is <see cref="VaceJobErrorCodes.OutputRefused"/>; a name
 /// holding another job's video is <see cref="VaceJobErrorCodes.OutputConflict"/>. Other failures are thrown, for the
-/// retry policy.
+/// retry policy — among them a download on which no byte arrives for <see cref="WorkflowOptions.DownloadStallTimeout"/>
+/// (<see cref="StallTimeoutStream"/>).
 /// </summary>
 [DurableTask(Name)]
 public sealed class CopyOutputActivity(
@@ -98,7 +100,7 @@ public sealed class CopyOutputActivity(
                 return Copied(blob, existing);
             }
 
-            if (!OwnedBlobs.BelongsTo(existing.Metadata, input.JobId))
+            if (!OwnedBlobs.BelongsToRun(existing.Metadata, input.JobId, input.RunId))
             {
                 return Result.Failed(VaceJobErrorCodes.OutputConflict, OutputConflictException.Describe(input.Container, input.Blob, "output"));
             }
@@ -131,11 +133,14 @@ public sealed class CopyOutputActivity(
             return TooLarge(expected.Value, limit);
         }
 
-        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        // The copy may take as long as the video needs, but a download on which nothing arrives for the stall window
+        // is cut and retried (CopyRetry): a server that stops sending would otherwise hold the activity for good.
+        await using var source = new StallTimeoutStream(
+            await response.Content.ReadAsStreamAsync(cancellationToken), options.Value.DownloadStallTimeout, time);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind);
+        var metadata = OwnedBlobs.Metadata(input.JobId, OwnedBlobs.VideoKind, input.RunId);
         metadata[TaskIdKey] = input.TaskId;
-        var target = new Target(blob, metadata, sha256, existing?.ETag, other => OwnedBlobs.BelongsTo(other.Metadata, input.JobId));
+        var target = new Target(blob, metadata, sha256, existing?.ETag, other => OwnedBlobs.BelongsToRun(other.Metadata, input.JobId, input.RunId));
         var written = expected is { } length and <= MaxPutBlobBytes
             ? await PutAsync(target, source, length, limit, cancellationToken)
             : await StageAsync(target, source, expected, limit, Tag(input), cancellationToken);
@@ -369,7 +374,7 @@ public sealed class CopyOutputActivity(
 
     /// <summary>A video this job committed for this task: the copy is done.</summary>
     private static bool IsThisCopy(BlobProperties blob, Request input) =>
-        OwnedBlobs.BelongsTo(blob.Metadata, input.JobId, OwnedBlobs.VideoKind)
+        OwnedBlobs.BelongsToRun(blob.Metadata, input.JobId, input.RunId, OwnedBlobs.VideoKind)
         && blob.Metadata.TryGetValue(TaskIdKey, out var taskId) && taskId == input.TaskId
         && blob.Metadata.ContainsKey(Sha256Key);
 
@@ -421,7 +426,11 @@ public sealed class CopyOutputActivity(
     /// <param name="TaskId">The DashScope task, whose video's URL the copy asks for; recorded in the metadata.</param>
     /// <param name="Container">The output container.</param>
     /// <param name="Blob">The output blob name.</param>
-    public sealed record Request(string JobId, string TaskId, string Container, string Blob);
+    public sealed record Request(string JobId, string TaskId, string Container, string Blob)
+    {
+        /// <summary>The job's run (<see cref="VaceJobRequest.RunId"/>), which owns the video; null for jobs from before runs.</summary>
+        public string? RunId { get; init; }
+    }
 
     /// <summary>
     /// The owned blob (URL without SAS), its size, SHA-256 (hex) and the video's duration from its header; or, when

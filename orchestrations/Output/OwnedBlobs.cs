@@ -7,7 +7,9 @@ namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
 /// Writes under a job's name without ever replacing another job's blob. Every blob a job writes (video, manifest,
-/// rejection record) carries its job id (<c>jobid</c>) and kind (<c>kind</c>) in its metadata. A write first creates
+/// rejection record) carries its job id (<c>jobid</c>) and kind (<c>kind</c>) in its metadata, and a run's video and
+/// manifest its run (<c>runid</c>): a job started again under an id used before is another run, which owns none of
+/// the earlier run's blobs (<see cref="BelongsToRun"/>). A write first creates
 /// the blob with If-None-Match: *; when the name is taken it looks at the blob there and replaces it only when the
 /// caller accepts it as its own, with If-Match: that blob's ETag, so nothing written in between is lost.
 /// </summary>
@@ -15,6 +17,7 @@ public static class OwnedBlobs
 {
     public const string JobIdKey = "jobid";
     public const string KindKey = "kind";
+    public const string RunIdKey = "runid";
     public const string VideoKind = "video";
     public const string ManifestKind = "manifest";
     public const string RejectionKind = "rejection";
@@ -22,8 +25,26 @@ public static class OwnedBlobs
     // Each round trip is a create or a replace that lost a race; a name fought over this often is reported as the error it gives.
     private const int MaxAttempts = 4;
 
-    /// <summary>The metadata that marks a blob as a job's.</summary>
-    public static Dictionary<string, string> Metadata(string jobId, string kind) => new() { [JobIdKey] = jobId, [KindKey] = kind };
+    /// <summary>The metadata that marks a blob as a job's (and, when given, its run's).</summary>
+    public static Dictionary<string, string> Metadata(string jobId, string kind, string? runId = null)
+    {
+        var metadata = new Dictionary<string, string> { [JobIdKey] = jobId, [KindKey] = kind };
+        if (runId is not null)
+        {
+            metadata[RunIdKey] = runId;
+        }
+
+        return metadata;
+    }
+
+    /// <summary>
+    /// True when <paramref name="metadata"/> marks a blob as written by run <paramref name="runId"/> of
+    /// <paramref name="jobId"/> (of <paramref name="kind"/>, when given). A run of null (a job started before runs
+    /// were recorded) owns every blob of its job id, as before.
+    /// </summary>
+    public static bool BelongsToRun(IDictionary<string, string> metadata, string jobId, string? runId, string? kind = null) =>
+        BelongsTo(metadata, jobId, kind)
+        && (runId is null || (metadata.TryGetValue(RunIdKey, out var owner) && owner == runId));
 
     /// <summary>True when <paramref name="metadata"/> marks a blob as <paramref name="jobId"/>'s (of <paramref name="kind"/>, when given).</summary>
     public static bool BelongsTo(IDictionary<string, string> metadata, string jobId, string? kind = null)
@@ -88,7 +109,7 @@ public static class OwnedBlobs
     /// marked with its job and <paramref name="kind"/>. Returns null when written, else the blob left in place.
     /// </summary>
     public static Task<BlobProperties?> WriteJsonAsync(
-        BlobClient blob, BinaryData json, string jobId, string kind, Func<BlobProperties, bool> mayReplace, CancellationToken cancellationToken)
+        BlobClient blob, BinaryData json, string jobId, string kind, string? runId, Func<BlobProperties, bool> mayReplace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         return WriteAsync(
@@ -98,7 +119,7 @@ public static class OwnedBlobs
                 new BlobUploadOptions
                 {
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Metadata = Metadata(jobId, kind),
+                    Metadata = Metadata(jobId, kind, runId),
                     Conditions = conditions,
                 },
                 ct),

@@ -10,8 +10,9 @@ namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
 /// Writes a job's <c>result.json</c>; returns its URL. The manifest is created with If-None-Match: * and replaces only
-/// a record of the same job (<see cref="OwnedBlobs"/>): its own earlier manifest (a retry, or the rewrite after a
-/// failed callback) or a rejection record filed under its id before a corrected document ran. A name that holds
+/// a record of the same job (<see cref="OwnedBlobs"/>): its run's own earlier manifest (a retry, or the rewrite after a
+/// failed callback) or a rejection record filed under its id before a corrected document ran — never the manifest of
+/// an earlier run under the same id. A name that holds
 /// another job's blob throws <see cref="OutputConflictException"/>, which is not retried.
 /// </summary>
 [DurableTask(Name)]
@@ -42,7 +43,9 @@ public sealed class WriteManifestActivity(BlobServiceClient blobs, VaceTelemetry
             BinaryData.FromObjectAsJson(input.Manifest, JsonOptions),
             jobId,
             OwnedBlobs.ManifestKind,
-            other => OwnedBlobs.BelongsTo(other.Metadata, jobId) && !OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.VideoKind),
+            input.RunId,
+            other => OwnedBlobs.BelongsToRun(other.Metadata, jobId, input.RunId, OwnedBlobs.ManifestKind)
+                || OwnedBlobs.BelongsTo(other.Metadata, jobId, OwnedBlobs.RejectionKind),
             cancellationToken);
         if (kept is not null)
         {
@@ -79,5 +82,8 @@ public sealed class WriteManifestActivity(BlobServiceClient blobs, VaceTelemetry
     {
         /// <summary>This write first reports the job's outcome: the job's end is measured once it is written.</summary>
         public bool Reports { get; init; }
+
+        /// <summary>The job's run (<see cref="VaceJobRequest.RunId"/>), which owns the manifest; null for jobs from before runs.</summary>
+        public string? RunId { get; init; }
     }
 }

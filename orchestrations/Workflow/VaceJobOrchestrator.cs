@@ -368,7 +368,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
                     CopyOutputActivity.Name,
-                    new CopyOutputActivity.Request(job.JobId, taskId, job.OutputContainer, job.OutputBlob),
+                    new CopyOutputActivity.Request(job.JobId, taskId, job.OutputContainer, job.OutputBlob) { RunId = job.RunId },
                     TaskOptions.FromRetryPolicy(CopyRetry(job)));
             }
             catch (TaskFailedException ex)
@@ -427,7 +427,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson, job.OwnedMedia), _transient);
+                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson, job.OwnedMedia) { RunId = job.RunId }, _transient);
 
                 // A refusal that created nothing is tried again while the deadline allows: an outage of minutes is
                 // waited out; the job ends with the service's last refusal once the next try would be too late.
@@ -570,7 +570,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             try
             {
                 await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest) { Reports = reports }, _transient);
+                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest) { Reports = reports, RunId = job.RunId }, _transient);
                 return manifest.Result;
             }
             catch (TaskFailedException ex)

@@ -10,6 +10,14 @@ public sealed record VaceJobRequest
 {
     public required string JobId { get; init; }
 
+    /// <summary>
+    /// This start of the job, new each time intake starts it (and kept when it continues as new): what its submission
+    /// record and blobs are owned by, so a job started again under an id used before, once the earlier instance was
+    /// purged, adopts none of the earlier run's records. Null for jobs started before runs were recorded, which own
+    /// by job id alone.
+    /// </summary>
+    public string? RunId { get; init; }
+
     /// <summary>The DashScope request body (model, input, parameters, unknown fields), as JSON.</summary>
     public required string RequestJson { get; init; }
 
@@ -87,6 +95,9 @@ public sealed record VaceJobRequest
         return new VaceJobRequest
         {
             JobId = job.Id,
+
+            // Outside any orchestration (intake): a new run each start, fixed in the input for every replay.
+            RunId = Guid.NewGuid().ToString("N"),
             RequestJson = job.ToDashScopeRequest().ToJsonString(),
             Function = job.Function,
             Model = job.Model,

@@ -49,6 +49,27 @@ public sealed class WorkflowOptions : IValidatableObject
     /// <summary>Check input media (type, size, duration) before paying for a task; a job may turn it off.</summary>
     public bool ProbeInputs { get; set; } = true;
 
+    /// <summary>
+    /// How long the probe of one medium may take, whatever its server does (stalls after its headers, trickles, never
+    /// closes): past it the job fails InvalidInput naming the field, before anything is paid for.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long one delivery of a callback may take, from connecting to the receiver's status line; a receiver that
+    /// has not answered by then counts as a failed delivery (retried, then reported as a warning).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the output copy waits for the next byte of the result video: a download that stalls this long is cut
+    /// and tried again (within the copy's 23-hour window), however long the whole download may take.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan DownloadStallTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Tasks running at once for the account (the service allows 2).</summary>
     [Range(1, 100)]
     public int MaxConcurrentTasks { get; set; } = 2;

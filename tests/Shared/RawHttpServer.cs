@@ -8,8 +8,10 @@ namespace VaceFunctions.Tests.Shared;
 /// <summary>
 /// An HTTP server on one loopback port (127.0.0.1 and, where the machine has it, ::1) written on sockets, so it can
 /// answer as no framework would: a Content-Length that lies, no length at all, a body that does not end. It counts
-/// the connections it accepts (a request needs one) and the body bytes the network took from it. By default it is a
-/// service that jobs must not reach, answering 200 with an empty body.
+/// the connections it accepts (a request needs one) and the body bytes the network took from it. It can also be slow
+/// on purpose: a body that trickles a byte at a time, a stall after some bytes with the connection held open, or no
+/// answer at all (<see cref="Silent"/>). By default it is a service that jobs must not reach, answering 200 with an
+/// empty body.
 /// </summary>
 internal sealed class RawHttpServer : IAsyncDisposable
 {
@@ -22,15 +24,19 @@ internal sealed class RawHttpServer : IAsyncDisposable
     private readonly byte[] _prefix;
     private readonly long _bodyBytes;
     private readonly bool _chunked;
+    private readonly TimeSpan? _byteInterval;
+    private readonly long? _stallAfter;
     private int _connections;
     private long _sent;
 
-    private RawHttpServer(string head, byte[] prefix, long bodyBytes, bool chunked)
+    private RawHttpServer(string head, byte[] prefix, long bodyBytes, bool chunked, TimeSpan? byteInterval, long? stallAfter)
     {
         _head = Encoding.ASCII.GetBytes(head);
         _prefix = prefix;
         _bodyBytes = bodyBytes;
         _chunked = chunked;
+        _byteInterval = byteInterval;
+        _stallAfter = stallAfter;
     }
 
     public int Port { get; private set; }
@@ -45,9 +51,14 @@ internal sealed class RawHttpServer : IAsyncDisposable
     /// <param name="prefix">The body's first bytes; the rest is zeros.</param>
     /// <param name="bodyBytes">How long the body is, whatever <paramref name="head"/> says.</param>
     /// <param name="chunked">Frame the body in chunks (the head should then say Transfer-Encoding: chunked).</param>
-    public static RawHttpServer Start(string head = Empty, byte[]? prefix = null, long bodyBytes = 0, bool chunked = false)
+    /// <param name="byteInterval">Send the body one byte at a time, this long apart (a trickle), instead of at once.</param>
+    /// <param name="stallAfter">
+    /// After this many body bytes, send nothing more and hold the connection open until the client hangs up.
+    /// </param>
+    public static RawHttpServer Start(
+        string head = Empty, byte[]? prefix = null, long bodyBytes = 0, bool chunked = false, TimeSpan? byteInterval = null, long? stallAfter = null)
     {
-        var server = new RawHttpServer(head, prefix ?? [], bodyBytes, chunked);
+        var server = new RawHttpServer(head, prefix ?? [], bodyBytes, chunked, byteInterval, stallAfter);
         var v4 = new TcpListener(IPAddress.Loopback, 0);
         v4.Start();
         server._listeners.Add(v4);
@@ -70,6 +81,9 @@ internal sealed class RawHttpServer : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>A server that takes each request and never answers it, nor closes the connection, until the client hangs up.</summary>
+    public static RawHttpServer Silent() => Start(head: "", bodyBytes: 1, stallAfter: 0);
 
     public string Url(string path) => $"http://127.0.0.1:{Port}/{path.TrimStart('/')}";
 
@@ -103,22 +117,32 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 await ReadRequestHeadAsync(socket, block);
                 await socket.SendAsync(_head, SocketFlags.None, _stop.Token);
                 block.AsSpan().Clear();
-                _prefix.CopyTo(block, 0);
                 for (var sent = 0L; sent < _bodyBytes;)
                 {
-                    var length = (int)Math.Min(64 * 1024, _bodyBytes - sent);
+                    if (sent == _stallAfter)
+                    {
+                        await HoldAsync(socket, block);
+                        return;
+                    }
+
+                    if (_byteInterval is { } interval && sent > 0)
+                    {
+                        await Task.Delay(interval, _stop.Token);
+                    }
+
+                    var length = (int)Math.Min(_byteInterval is null ? 64 * 1024 : 1, Math.Min(_bodyBytes, _stallAfter ?? long.MaxValue) - sent);
+                    var data = sent < _prefix.Length
+                        ? _prefix.AsMemory((int)sent, (int)Math.Min(length, _prefix.Length - sent))
+                        : block.AsMemory(0, length);
+                    length = data.Length;
                     if (_chunked)
                     {
                         await socket.SendAsync(Encoding.ASCII.GetBytes($"{length:x}\r\n"), SocketFlags.None, _stop.Token);
                     }
 
-                    await socket.SendAsync(block.AsMemory(0, length), SocketFlags.None, _stop.Token);
+                    await socket.SendAsync(data, SocketFlags.None, _stop.Token);
                     Interlocked.Add(ref _sent, length);
                     sent += length;
-                    if (sent == length)
-                    {
-                        block.AsSpan(0, _prefix.Length).Clear();
-                    }
 
                     if (_chunked)
                     {
@@ -141,6 +165,14 @@ internal sealed class RawHttpServer : IAsyncDisposable
             {
                 ArrayPool<byte>.Shared.Return(block);
             }
+        }
+    }
+
+    /// <summary>Sends nothing more and keeps the connection until the client closes it (or the server stops).</summary>
+    private async Task HoldAsync(Socket socket, byte[] buffer)
+    {
+        while (await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token) > 0)
+        {
         }
     }
 

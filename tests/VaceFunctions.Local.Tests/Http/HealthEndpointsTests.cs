@@ -29,6 +29,19 @@ public sealed class HealthEndpointsTests(HttpHostFixture host) : IClassFixture<H
         AssertRevealsNothing(body);
     }
 
+    [Fact]
+    public async Task Readyz_AFloodOfProbes_AsksDashScopeAtMostOnce_AndAllAnswer()
+    {
+        var before = host.Simulator.State.Counters().ApiRequests;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => host.SendAsync(HttpMethod.Get, "readyz", key: null, header: HttpHostFixture.Proxied)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+
+        // Within the check's 10 s cache: one question at most (none when an earlier test's answer is still fresh).
+        Assert.InRange(host.Simulator.State.Counters().ApiRequests - before, 0, 1);
+    }
+
     [Theory]
     [InlineData(StorageProxy.Mode.Refuse)]
     [InlineData(StorageProxy.Mode.Stall)]

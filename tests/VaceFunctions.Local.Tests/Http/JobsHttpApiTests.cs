@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 using VaceFunctions.Tests.Shared;
 
@@ -37,6 +38,25 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
 
         var again = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_outpainting", "http-1").ToJsonString())).Content.ReadAsStringAsync())!;
         Assert.False(again["created"]!.GetValue<bool>());
+    }
+
+    [Theory]
+    [InlineData("job-0123456789abcdef0123456789abcdef")]
+    [InlineData("task-0123")]
+    [InlineData("idem-0123")]
+    public async Task PostJob_IdInAPrefixTheHostDerives_Is400InvalidId_OnBothFaces(string id)
+    {
+        var document = host.Sample("video_edit", id);
+
+        var jobs = await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
+        var face = await host.SendAsync(HttpMethod.Post, CreatePath, document.ToJsonString(), bearer: true, async: true);
+
+        Assert.Equal(HttpStatusCode.BadRequest, jobs.StatusCode);
+        var error = Assert.Single(JsonNode.Parse(await jobs.Content.ReadAsStringAsync())!["errors"]!.AsArray())!;
+        Assert.Equal((JobIssueCodes.InvalidId, "id"), (error["code"]!.GetValue<string>(), error["path"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.BadRequest, face.StatusCode);
+        Assert.Contains("id: A job id may not start with", JsonNode.Parse(await face.Content.ReadAsStringAsync())!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/" + id)).StatusCode);
     }
 
     [Fact]

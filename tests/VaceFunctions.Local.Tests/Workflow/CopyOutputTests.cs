@@ -195,6 +195,47 @@ public sealed class CopyOutputTests
         Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("short/output.mp4").ExistsAsync()).Value);
     }
 
+    /// <summary>A download that stops sending after its first 64 KB and holds the connection open: announced, or chunked.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Copy_DownloadOnWhichNoByteArrivesForTheStallWindow_IsCutForARetryAndLeavesNoBlob(bool chunked)
+    {
+        var head = chunked ? "Transfer-Encoding: chunked\r\n" : $"Content-Length: {VideoBytes}\r\n";
+        await using var origin = RawHttpServer.Start(
+            $"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n{head}\r\n", Prefix, VideoBytes, chunked, stallAfter: 64 * 1024);
+        var settings = Loopback();
+        settings["Vace:DownloadStallTimeout"] = "00:00:01";
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: settings);
+        var watch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => CopyAsync(host, origin, "stalled/output.mp4", new WriteRecorder()).WaitAsync(TimeSpan.FromSeconds(90)));
+
+        Assert.Contains("No byte of the download arrived for 1 s", error.ToString(), StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"the copy gave up after {watch.Elapsed}");
+        Assert.False((await host.Blobs.GetBlobContainerClient(host.OutputContainer).GetBlobClient("stalled/output.mp4").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task Copy_DownloadLongerThanTheStallWindowThatKeepsComing_IsCopiedWhole()
+    {
+        // 16 bytes, one every 300 ms: about 5 s in all against a 1 s stall window.
+        await using var origin = RawHttpServer.Start(
+            "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 16\r\n\r\n", Prefix, 16, byteInterval: TimeSpan.FromMilliseconds(300));
+        var settings = Loopback();
+        settings["Vace:DownloadStallTimeout"] = "00:00:01";
+        await using var host = await WorkflowHost.StartAsync(runWorker: false, settings: settings);
+        var watch = Stopwatch.StartNew();
+
+        var result = await CopyAsync(host, origin, "trickled/output.mp4", new WriteRecorder());
+
+        Assert.Equal((16L, Convert.ToHexStringLower(SHA256.HashData(Prefix.AsSpan(0, 16)))), (result.Size, result.Sha256));
+        Assert.True(watch.Elapsed > TimeSpan.FromSeconds(3), $"the download took only {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void DownloadStallTimeout_DefaultsTo2Minutes() => Assert.Equal(TimeSpan.FromMinutes(2), new WorkflowOptions().DownloadStallTimeout);
+
     private static Dictionary<string, string?> Limit(long bytes) => new() { ["Vace:MaxDownloadBytes"] = bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private static async Task<string> SucceededTaskAsync(WorkflowHost host)

@@ -166,6 +166,28 @@ public sealed class VaceJobEndToEndTests
     }
 
     [Fact]
+    public async Task Job_UnderAnIdUsedBeforeAndPurged_SubmitsItsOwnTask_AndLeavesTheEarlierVideoAndManifestAlone()
+    {
+        await using var host = await WorkflowHost.StartAsync();
+        var first = await host.WaitAsync(await host.StartAsync(host.Sample("video_outpainting", "reused-id")));
+        Assert.True(first.Succeeded, $"{first.ErrorCode}: {first.ErrorMessage}");
+        var output = host.Blobs.GetBlobContainerClient(host.OutputContainer);
+        var (video, manifest) = ((await output.GetBlobClient("reused-id/output.mp4").GetPropertiesAsync()).Value, (await output.GetBlobClient("reused-id/result.json").GetPropertiesAsync()).Value);
+        Assert.Equal(1, (await host.Client.PurgeInstanceAsync("reused-id")).PurgedInstanceCount);
+
+        var again = host.Sample("video_outpainting", "reused-id");
+        again["input"]!["prompt"] = "Another run under the same id";
+        var second = await host.WaitAsync(await host.StartAsync(again));
+
+        // Its own task, not the earlier run's (whose submission record it would otherwise have adopted).
+        Assert.Equal(2, host.Simulator.State.Counters().TasksCreated);
+        Assert.NotEqual(first.TaskId, second.TaskId);
+        Assert.Equal(VaceJobErrorCodes.OutputConflict, second.ErrorCode);
+        Assert.Equal(video.ETag, (await output.GetBlobClient("reused-id/output.mp4").GetPropertiesAsync()).Value.ETag);
+        Assert.Equal(manifest.ETag, (await output.GetBlobClient("reused-id/result.json").GetPropertiesAsync()).Value.ETag);
+    }
+
+    [Fact]
     public async Task Job_WhoseTaskFails_EndsWithTheServiceCodeAndAManifest()
     {
         await using var host = await WorkflowHost.StartAsync(o => o.Faults = new SimulatorFaults { FailTasksWithCode = "InternalError" });

@@ -35,6 +35,9 @@ public class JobValidatorTests
         ["id with a space"] = ("video_edit", d => d["id"] = "spring campaign", Error, JobIssueCodes.InvalidId, "id"),
         ["id of 65 characters"] = ("video_edit", d => d["id"] = new string('a', 65), Error, JobIssueCodes.InvalidId, "id"),
         ["id with a trailing newline"] = ("video_edit", d => d["id"] = "abc\n", Error, JobIssueCodes.InvalidId, "id"),
+        ["id in the derived ids' prefix"] = ("video_edit", d => d["id"] = "job-0123456789abcdef0123456789abcdef", Error, JobIssueCodes.InvalidId, "id"),
+        ["id in the fresh ids' prefix"] = ("video_edit", d => d["id"] = "task-1", Error, JobIssueCodes.InvalidId, "id"),
+        ["id in the idempotency-key ids' prefix"] = ("video_edit", d => d["id"] = "idem-abc", Error, JobIssueCodes.InvalidId, "id"),
         ["id a number"] = ("video_edit", d => d["id"] = 17, Error, JobIssueCodes.InvalidType, "id"),
         ["model unknown"] = ("video_edit", d => d["model"] = "wan2.2-vace-max", Error, JobIssueCodes.UnknownModel, "model"),
         ["model of the other region"] = ("video_edit", d => d["model"] = VaceModels.ChineseMainland, Error, JobIssueCodes.ModelRegionMismatch, "model"),
@@ -290,6 +293,37 @@ public class JobValidatorTests
 
         Assert.Equal("spring-campaign_017", job.Id);
         Assert.False(job.IdWasDerived);
+    }
+
+    [Theory]
+    [InlineData("job-")]
+    [InlineData("task-")]
+    [InlineData("idem-")]
+    public void Validate_IdInAPrefixTheHostDerives_IsRefusedFromAClient_AndTakenFromTheHost(string prefix)
+    {
+        var document = Samples.Load("video_edit");
+        document["id"] = prefix + "0123456789abcdef";
+
+        var fromClient = JobValidator.Validate(document);
+        var fromHost = JobValidator.Validate(document, new JobValidationOptions { IdAssignedByHost = true });
+
+        var issue = Assert.Single(fromClient.Errors);
+        Assert.Equal((JobIssueCodes.InvalidId, "id"), (issue.Code, issue.Path));
+        Assert.Contains($"'{prefix}'", issue.Message, StringComparison.Ordinal);
+        Assert.Equal(prefix + "0123456789abcdef", fromHost.Job!.Id);
+    }
+
+    [Theory]
+    [InlineData("jobs-2024")]
+    [InlineData("JOB-1")]
+    [InlineData("my-job-1")]
+    [InlineData("tasks")]
+    public void Validate_IdThatOnlyLooksLikeADerivedOne_IsAccepted(string id)
+    {
+        var document = Samples.Load("video_edit");
+        document["id"] = id;
+
+        Assert.Equal(id, JobValidator.Validate(document).Job!.Id);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class VaceJobTests
     public void ToDashScopeRequest_UnknownFields_ArePassedThroughAndTheEnvelopeDropped()
     {
         var document = Samples.Load("video_edit");
-        document["id"] = "job-1";
+        document["id"] = "edit-1";
         document["output"] = new JsonObject { ["container"] = "results", ["blob"] = "a/b.mp4" };
         document["callback_url"] = "https://example.com/hook";
         document["resources"] = new JsonObject { ["priority"] = "high" };
