@@ -142,10 +142,22 @@ public sealed class JobsClientCommandsTests(HttpHostFixture host) : IClassFixtur
         Assert.Contains("Is `vace serve` running?", error, StringComparison.Ordinal);
     }
 
+    /// <summary>A host that wants a key from every caller (on this machine a key no client has is simply ignored).</summary>
     [Fact]
     public async Task AnyCommand_WithTheWrongKey_IsRefused()
     {
-        var (exitCode, output, error) = await VaceProcess.RunAsync("list", "--url", Url, "--api-key", "wrong");
+        host.Reconfigure(new Dictionary<string, string?> { ["Vace:Http:TrustLoopback"] = "false" });
+        (int, string, string) answer;
+        try
+        {
+            answer = await VaceProcess.RunAsync("list", "--url", Url, "--api-key", "wrong");
+        }
+        finally
+        {
+            host.Reconfigure(new Dictionary<string, string?> { ["Vace:Http:TrustLoopback"] = "true" });
+        }
+
+        var (exitCode, output, error) = answer;
 
         Assert.Equal(2, exitCode);
         Assert.Equal("", output);

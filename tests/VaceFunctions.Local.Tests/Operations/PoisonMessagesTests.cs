@@ -121,7 +121,8 @@ public sealed class PoisonMessagesTests(HttpHostFixture host) : IClassFixture<Ht
     public async Task PoisonRoutes_NeedAKeyFromAnotherMachine()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Get, "api/poison", key: null, header: HttpHostFixture.Proxied)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await host.SendAsync(HttpMethod.Post, "api/poison/x/redrive", key: "wrong")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await host.SendAsync(HttpMethod.Post, "api/poison/x/redrive", key: "wrong", header: HttpHostFixture.Proxied)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(HttpMethod.Get, "api/poison", header: HttpHostFixture.Proxied)).StatusCode);
     }
 
