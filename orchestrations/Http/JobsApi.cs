@@ -68,28 +68,38 @@ public static class JobsApi
         jobs.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? RefuseUnlessJson(context.HttpContext.Request, dashScope: false) ?? await next(context)
             : KeyRequired());
-        jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job from a job document (the DashScope request body plus optional id, output, callback_url).");
-        jobs.MapGet("/{id}", GetAsync).WithSummary(
-            "A job's status: 202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), 404 when unknown; "
-            + "once it succeeded, outputUrl is a read SAS URL of the owned video, minted by the query.");
-        jobs.MapGet("/{id}/manifest", GetManifestAsync).WithSummary(
-            "The job's manifest (result.json: request, result, warnings, phase timings) or a rejected document's record; 404 until it is written.");
-        jobs.MapGet("", ListAsync).WithSummary(
-            "A page of jobs, newest first, each with its outcome: one page of the engine's query (top, default 100), optionally by outcome "
-            + "(status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut), function (function: video_edit, …) and runtime status "
-            + "(runtimeStatus: Pending, Running, Completed, Failed, Terminated); filtered by outcome or function a page may hold fewer jobs, even none; the X-Continuation-Token response header, sent back as continuationToken, gives the next page; "
-            + "503 with Retry-After when storage does not answer within 10 s.");
-        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary(
-            "Ask a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); 202 when asked.");
+        jobs.MapPost("", SubmitAsync).RequireRateLimiting(createPolicy).WithSummary("Start a job").WithDescription(
+            "Starts a job from a job document: the DashScope request body plus optional id, output and callback_url. "
+            + "202 with Location; 400 with every error; 415 for a body that is not JSON.");
+        jobs.MapGet("/{id}", GetAsync).WithSummary("Get a job's status").WithDescription(
+            "202 while it runs, 200 once it ended (runtimeStatus Rejected, with every error, for a document rejected at intake), "
+            + "404 when unknown; once it succeeded, outputUrl is a read SAS URL of the owned video, minted by the query.");
+        jobs.MapGet("/{id}/manifest", GetManifestAsync).WithSummary("Get a job's manifest").WithDescription(
+            "The job's result.json (request, result, warnings, phase timings) or a rejected document's record; "
+            + "404 until it is written.");
+        jobs.MapGet("", ListAsync).WithSummary("List jobs").WithDescription(
+            "A page of jobs, newest first, each with its outcome: one page of the engine's query (top, default 100), "
+            + "optionally by outcome (status: Waiting, Running, Succeeded, Failed, Canceled, TimedOut), function "
+            + "(function: video_edit, …) and runtime status (runtimeStatus: Pending, Running, Completed, Failed, Terminated); "
+            + "filtered by outcome or function a page may hold fewer jobs, even none; the X-Continuation-Token response "
+            + "header, sent back as continuationToken, gives the next page; 503 with Retry-After when storage does not "
+            + "answer within 10 s.");
+        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a job").WithDescription(
+            "Asks a job to stop: it ends as Canceled at its next wait (its DashScope task is canceled while still PENDING); "
+            + "202 when asked, 404 unknown, 409 once ended.");
 
         var dashScope = app.MapGroup("/api/v1").WithTags("DashScope-compatible");
         dashScope.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? RefuseUnlessJson(context.HttpContext.Request, dashScope: true) ?? await next(context)
             : InvalidApiKey());
-        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy).WithSummary(
-            "DashScope's create call: a new job per request, its id the task id; with an Idempotency-Key header, one job per key and body.");
-        dashScope.MapGet("/tasks/{taskId}", GetTaskAsync).WithSummary("DashScope's query call; video_url is a read SAS URL of the owned blob.");
-        dashScope.MapPost("/tasks/{taskId}/cancel", CancelTaskAsync).WithSummary("DashScope's cancel call: only a PENDING task, else UnsupportedOperation.");
+        dashScope.MapPost("/services/aigc/video-generation/video-synthesis", CreateTaskAsync).RequireRateLimiting(createPolicy)
+            .WithSummary("Create a task (DashScope)").WithDescription(
+                "DashScope's create call: a new job per request, its id the task id; with an Idempotency-Key header, "
+                + "one job per key and body.");
+        dashScope.MapGet("/tasks/{taskId}", GetTaskAsync).WithSummary("Query a task (DashScope)")
+            .WithDescription("DashScope's query call; video_url is a read SAS URL of the owned blob.");
+        dashScope.MapPost("/tasks/{taskId}/cancel", CancelTaskAsync).WithSummary("Cancel a task (DashScope)")
+            .WithDescription("DashScope's cancel call: only a PENDING task, else UnsupportedOperation.");
         return app;
     }
 
@@ -121,10 +131,11 @@ public static class JobsApi
         });
     }
 
-    /// <summary>
-    /// A job's status. Once the job succeeded, <see cref="JobStatusView.OutputUrl"/> is a read SAS URL of its video,
+    /// <summary>Get a job's status.</summary>
+    /// <remarks>
+    /// Once the job succeeded, <see cref="JobStatusView.OutputUrl"/> is a read SAS URL of its video,
     /// valid for <see cref="HttpApiOptions.OutputUrlLifetime"/>, minted by this query as the DashScope face's video_url is.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> GetAsync(
         string id, DurableTaskClient client, BlobServiceClient blobs, BlobReadUrls urls, IOptions<WorkflowOptions> workflow, IOptions<HttpApiOptions> options,
         TimeProvider time, CancellationToken cancellationToken)
@@ -153,11 +164,12 @@ public static class JobsApi
         return view.Result is not null || instance.IsCompleted ? Results.Ok(view) : Results.Json(view, statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>
+    /// <summary>Get a job's manifest.</summary>
+    /// <remarks>
     /// The job's manifest as it was written (<c>result.json</c> beside the video, or wherever the job's output put it),
     /// or — for a document rejected at intake — its rejection record; 404 while there is none. Only a blob marked as
     /// this job's own record (<see cref="OwnedBlobs"/>) is served.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> GetManifestAsync(
         string id, DurableTaskClient client, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow, CancellationToken cancellationToken)
     {
@@ -187,13 +199,14 @@ public static class JobsApi
         return OwnedBlobs.BelongsTo(record.Details.Metadata, id, kind) ? Results.Bytes(record.Content.ToMemory(), "application/json") : none;
     }
 
-    /// <summary>
+    /// <summary>List jobs.</summary>
+    /// <remarks>
     /// One page of the engine's paged query, newest first within it, each job with its <see cref="JobOutcome"/>. An
     /// outcome (<paramref name="status"/>) is not a field the engine can query: the query asks for the runtime
     /// statuses that can hold it (<see cref="JobOutcomes.RuntimeStatuses"/>) and the page is filtered by the outcome of
     /// each of its jobs, so a page may hold fewer than <paramref name="top"/> jobs, even none, and still have a next one.
     /// The instances table is never scanned whole for a listing. A <paramref name="function"/> filters each page the same way.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> ListAsync(
         HttpResponse response, DurableTaskClient client, string? status, string? runtimeStatus, string? function, int? top, string? continuationToken,
         CancellationToken cancellationToken)
@@ -291,14 +304,15 @@ public static class JobsApi
     private static async Task<OrchestrationMetadata?> ReadAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         JobId.IsValid(id) ? await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) : null;
 
-    /// <summary>
+    /// <summary>Create a task (DashScope).</summary>
+    /// <remarks>
     /// DashScope's create call. As at the service, every request is a new task (a fresh job id), so a client may send
     /// a body again after a failure. With an <see cref="IdempotencyKeyHeader"/> the id derives from the key and the
     /// body (<see cref="JobId.FromIdempotencyKey"/>): a repeat answers with the job it started, and the key with
     /// another body is refused (422 <see cref="IdempotencyKeyReused"/>) — two first uses of one key with different
     /// bodies at the same instant may both start. A body that names its own <c>id</c> (the job document's envelope)
     /// is deduplicated by it, as on <c>/api/jobs</c>.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> CreateTaskAsync(HttpRequest request, JobIntake intake, DurableTaskClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -381,11 +395,12 @@ public static class JobsApi
         return false;
     }
 
-    /// <summary>
+    /// <summary>Query a task (DashScope).</summary>
+    /// <remarks>
     /// DashScope's query call. The times are this host's, in UTC, in the service's format (<see cref="DashScopeTaskOutput.TimeFormat"/>):
     /// submit_time when the job was created, end_time once it ended; scheduled_time is the service's, once the task ended.
     /// A FAILED task's code is the service's own when the service failed it, else one of <see cref="VaceJobErrorCodes"/>.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> GetTaskAsync(
         string taskId, DurableTaskClient client, BlobServiceClient blobs, BlobReadUrls urls, IOptions<HttpApiOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -427,11 +442,12 @@ public static class JobsApi
         return Results.Json(new DashScopeTaskResponse { RequestId = RequestId(), Output = output, Usage = usage }, DashScopeJson);
     }
 
-    /// <summary>
+    /// <summary>Cancel a task (DashScope).</summary>
+    /// <remarks>
     /// DashScope's cancel call, with the service's rule: only a task the face reports PENDING (not yet running at
     /// DashScope) can be canceled — the job ends as CANCELED at its next wait, as <see cref="JobCanceller"/> does it;
     /// any other task, or an unknown one, is 400 UnsupportedOperation. The answer is the service's: <c>{request_id}</c>.
-    /// </summary>
+    /// </remarks>
     public static async Task<IResult> CancelTaskAsync(string taskId, DurableTaskClient client, JobCanceller canceller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(canceller);

@@ -20,14 +20,21 @@ public static class PoisonApi
         poison.AddEndpointFilter(async (context, next) => isAuthorized(context.HttpContext)
             ? JobsApi.RefuseUnlessJson(context.HttpContext.Request, dashScope: false) ?? await next(context)
             : JobsApi.KeyRequired());
-        poison.MapGet("", (PoisonMessages queue, CancellationToken ct) => ListAsync(queue, ct)).WithSummary(
-            "The first messages of the jobs queue's poison queue (at most 32: a queue can be peeked no further) with the queue's approximate length, each with its job id and why it is there.");
+        poison.MapGet("", (PoisonMessages queue, CancellationToken ct) => ListAsync(queue, ct))
+            .WithSummary("List poison messages").WithDescription(
+                "The first messages of the jobs queue's poison queue (at most 32: a queue can be peeked no further) with "
+                + "the queue's approximate length, each with its job id and why it is there.");
         poison.MapGet("/{id}", (string id, PoisonMessages queue, CancellationToken ct) => ShowAsync(id, queue, ct))
-            .WithSummary("One poison message with its document and reason; 404 when the queue holds none with this id.");
-        poison.MapPost("/{id}/redrive", (string id, HttpRequest request, PoisonMessages queue, CancellationToken ct) => RedriveAsync(id, request, queue, ct)).WithSummary(
-            "Validate the message's document again (a JSON body replaces it with a corrected one): 202 when it went back on the jobs queue, 422 with every error when it stays.");
+            .WithSummary("Get a poison message")
+            .WithDescription("One poison message with its document and reason; 404 when the queue holds none with this id.");
+        poison.MapPost("/{id}/redrive", (string id, HttpRequest request, PoisonMessages queue, CancellationToken ct) =>
+                RedriveAsync(id, request, queue, ct))
+            .WithSummary("Re-drive a poison message").WithDescription(
+                "Validates the message's document again (a JSON body replaces it with a corrected one): 202 when it went "
+                + "back on the jobs queue, 422 with every error when it stays.");
         poison.MapDelete("/{id}", (string id, PoisonMessages queue, CancellationToken ct) => DeleteAsync(id, queue, ct))
-            .WithSummary("Delete a poison message (its rejection record stays); 204, or 404.");
+            .WithSummary("Delete a poison message")
+            .WithDescription("Deletes a poison message (its rejection record stays); 204, or 404.");
         return app;
     }
 

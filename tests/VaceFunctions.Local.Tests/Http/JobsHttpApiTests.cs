@@ -365,6 +365,16 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
 
         Assert.NotNull(document["paths"]!["/api/jobs"]);
         Assert.NotNull(document["paths"]!["/api/v1/tasks/{taskId}"]);
+
+        // A summary in a few words, the detail in the description (as eShop's routes do).
+        var operations = document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Route: $"{o.Key} {p.Key}", Operation: o.Value!))).ToArray();
+        Assert.NotEmpty(operations);
+        Assert.All(operations, o =>
+        {
+            Assert.True(o.Operation["summary"]?.GetValue<string>() is { Length: > 0 and <= 40 }, $"{o.Route}: summary {o.Operation["summary"]}");
+            Assert.True(o.Operation["description"]?.GetValue<string>() is { Length: > 0 }, $"{o.Route}: no description");
+        });
     }
 
     /// <summary>A client written to DashScope's documented shapes, with only the base URL (and key) changed.</summary>
