@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
@@ -28,9 +29,10 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
     public Task<SlotGrant> AcquireSlot([ActivityTrigger] AcquireSlotActivity.Request request, FunctionContext context) =>
         Create<AcquireSlotActivity>().RunAsync(request, context.CancellationToken);
 
+    /// <summary>Gives back a slot; the durable client raises the wake-up on the next waiting job's orchestration.</summary>
     [Function(ReleaseSlotActivity.Name)]
-    public Task<bool> ReleaseSlot([ActivityTrigger] string jobId, FunctionContext context) =>
-        Create<ReleaseSlotActivity>().RunAsync(jobId, context.CancellationToken);
+    public Task<bool> ReleaseSlot([ActivityTrigger] string jobId, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<ReleaseSlotActivity>(services, client).RunAsync(jobId, context.CancellationToken);
 
     [Function(SubmitTaskActivity.Name)]
     public Task<SubmitTaskActivity.Result> SubmitTask([ActivityTrigger] SubmitTaskActivity.Request request, FunctionContext context) =>

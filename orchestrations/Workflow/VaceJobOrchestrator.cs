@@ -29,6 +29,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     public const string CancelEvent = "Cancel";
 
     /// <summary>
+    /// The external event that tells a job waiting in line that a task slot was given back: it asks at once instead of
+    /// at its next timer (which stays, for an event that never comes). Its data is the job that gave the slot back.
+    /// </summary>
+    public const string SlotFreedEvent = "SlotFreed";
+
+    /// <summary>
     /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
     /// <see cref="VaceJobRequest.StepRetryInterval"/> and doubling up to 1 min (2, 4, 8, 16 s by default).
     /// </summary>
@@ -133,6 +139,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     {
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
+
+        /// <summary>One wait for <see cref="SlotFreedEvent"/> at a time, so an event always completes the wait being awaited.</summary>
+        private Task<string?>? _slotFreed;
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private readonly Dictionary<string, PhaseTiming> _phases = job.Resume is { } resume ? new(resume.Phases) : [];
         private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = StatusWarnings(job) };
@@ -239,9 +248,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 Show(_status with { QueuePosition = grant.Position });
-                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline)) is { } reason)
+                _slotFreed ??= context.WaitForExternalEvent<string?>(SlotFreedEvent);
+                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline), _slotFreed) is { } reason)
                 {
                     return Failure(VaceJobErrorCodes.Canceled, reason);
+                }
+
+                if (_slotFreed.IsCompleted)
+                {
+                    _slotFreed = null;
                 }
 
                 slotWait = NextSlotDelay(slotWait, job);
@@ -513,12 +528,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private string? CanceledReason() =>
             _cancel.IsCompleted ? (_cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request") : null;
 
-        /// <summary>Waits on a durable timer, or until the job is canceled: then the reason, else null.</summary>
-        private async Task<string?> WaitOrCancelAsync(DateTime fireAt)
+        /// <summary>
+        /// Waits on a durable timer, or until the job is canceled (then the reason, else null), or until
+        /// <paramref name="wake"/> completes.
+        /// </summary>
+        private async Task<string?> WaitOrCancelAsync(DateTime fireAt, Task? wake = null)
         {
             using var timerCancel = new CancellationTokenSource();
             var timer = context.CreateTimer(fireAt, timerCancel.Token);
-            if (await Task.WhenAny(timer, _cancel) == _cancel)
+            if (await Task.WhenAny(wake is null ? [timer, _cancel] : [timer, _cancel, wake]) != timer)
             {
                 // Synchronously: CancelAsync would resume the orchestrator on the thread pool, outside its episode,
                 // and the engine would take the episode as having nothing more to do — the job would hang.

@@ -176,6 +176,44 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
+    public async Task Run_SlotFreedEventWhileWaitingInLine_AsksAgainAtOnceWithoutWaitingForItsTimer()
+    {
+        // The timer alone would ask again 20 s after the first refusal.
+        var job = Fast(Request("video_edit")) with { SlotRetryInterval = TimeSpan.FromSeconds(20) };
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name, () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "holder");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        var asks = workflow.Calls.Where(c => c.Name == AcquireSlotActivity.Name).Select(c => c.At).ToArray();
+        Assert.Equal(2, asks.Length);
+        Assert.True(asks[1] - asks[0] < TimeSpan.FromSeconds(10), $"Asked again {(asks[1] - asks[0]).TotalSeconds:F1} s after the refusal.");
+        Assert.Equal([false, true], workflow.InputsOf<AcquireSlotActivity.Request>(AcquireSlotActivity.Name).Select(r => r.InLine));
+    }
+
+    [Fact]
+    public async Task Run_SlotFreedEventsWhileWaitingInLine_EachWakeTheJobOnce_AndTheTimerStillAsks()
+    {
+        // Two events: each wakes one ask (not a stale wait); with no more events, the timer asks again.
+        var job = Fast(Request("video_edit")) with { SlotRetryInterval = TimeSpan.FromMilliseconds(500) };
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name,
+            () => new SlotGrant(false, 1, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "a");
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 2);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "b");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(4, workflow.CallCount(AcquireSlotActivity.Name));
+    }
+
+    [Fact]
     public async Task Run_NoSlotBeforeTheDeadline_TimesOutWithoutSubmittingAndLeavesTheLine()
     {
         // Asks at once, then at the deadline (3 s) rather than 8 s later.
