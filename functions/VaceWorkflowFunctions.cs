@@ -6,6 +6,7 @@ using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Functions;
@@ -41,6 +42,14 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
     [Function(PollTaskActivity.Name)]
     public Task<PollTaskActivity.Result> PollTask([ActivityTrigger] string taskId, FunctionContext context) =>
         Create<PollTaskActivity>().RunAsync(taskId, context.CancellationToken);
+
+    [Function(RecentModelTimesActivity.Name)]
+    public Task<IReadOnlyList<double>> RecentModelTimes([ActivityTrigger] string key, FunctionContext context) =>
+        Create<RecentModelTimesActivity>().RunAsync(key, context.CancellationToken);
+
+    [Function(RecordModelTimeActivity.Name)]
+    public Task<bool> RecordModelTime([ActivityTrigger] RecordModelTimeActivity.Request request, FunctionContext context) =>
+        Create<RecordModelTimeActivity>().RunAsync(request, context.CancellationToken);
 
     [Function(CancelTaskActivity.Name)]
     public Task<bool> CancelTask([ActivityTrigger] string taskId, FunctionContext context) =>
