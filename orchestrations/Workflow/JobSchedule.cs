@@ -13,8 +13,7 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// Times are due times counted from the submission, so the time a poll takes is not added to every interval. The
 /// Azure Storage backend may fire a timer up to a second early (queue visibility has whole seconds): a poll in the
 /// usual range is not padded for it — one that comes too early is followed by the next, an end interval later —
-/// while the range's first poll and those outside it are set <see cref="TimerPad"/> late, as missing the end there
-/// costs more: the first is where a task of the usual length ends.
+/// while a poll outside it is set <see cref="TimerPad"/> late, as missing the end there costs a whole interval.
 /// </para>
 /// </remarks>
 public static class JobSchedule
@@ -75,14 +74,13 @@ public static class JobSchedule
         Min(first * Math.Pow(2, Math.Max(0, poll - 1) / SdkPollsPerStep), first * SdkCapFirsts);
 
     /// <summary>
-    /// How far past its due time <paramref name="due"/> a poll's timer is set: nothing inside the usual range; at its
-    /// start and outside it a second (or the wait, if shorter), so an early timer does not poll just before the end
-    /// and wait an interval more — at the start, because that is where a task of the usual length ends.
+    /// How far past its due time <paramref name="due"/> a poll's timer is set: nothing in the usual range; elsewhere a
+    /// second (or the wait, if shorter) so an early timer does not poll just before the end and wait a whole interval.
     /// </summary>
     public static TimeSpan TimerPad(PollPlan plan, TimeSpan due, TimeSpan wait)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var inRange = plan.RangeStart is { } start && plan.RangeEnd is { } end && due > start && due <= end + plan.EndInterval;
+        var inRange = plan.RangeStart is { } start && plan.RangeEnd is { } end && due >= start && due <= end + plan.EndInterval;
         return inRange ? TimeSpan.Zero : Min(wait, TimeSpan.FromSeconds(1));
     }
 

@@ -54,13 +54,12 @@ public sealed class JobScheduleTests
     }
 
     [Fact]
-    public void TimerPad_IsNoneInTheRange_AndASecondAtItsStartAndOutsideIt()
+    public void TimerPad_IsNoneInTheRange_AndASecondOutsideIt()
     {
         var plan = JobSchedule.Plan(Defaults, [30.0]);
 
-        Assert.Equal(TimeSpan.FromSeconds(1), JobSchedule.TimerPad(plan, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(14)));
+        Assert.Equal(TimeSpan.Zero, JobSchedule.TimerPad(plan, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(14)));
         Assert.Equal(TimeSpan.Zero, JobSchedule.TimerPad(plan, TimeSpan.FromSeconds(32), TimeSpan.FromSeconds(2)));
-        Assert.Equal(TimeSpan.FromSeconds(1), JobSchedule.TimerPad(plan, TimeSpan.FromSeconds(47), TimeSpan.FromSeconds(15)));
         Assert.Equal(TimeSpan.FromSeconds(1), JobSchedule.TimerPad(plan, TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(15)));
         Assert.Equal(TimeSpan.FromSeconds(1), JobSchedule.TimerPad(JobSchedule.Plan(Defaults, []), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2)));
         Assert.Equal(TimeSpan.FromSeconds(0.5), JobSchedule.TimerPad(JobSchedule.Plan(Defaults, []), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(0.5)));
