@@ -1,10 +1,12 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Functions;
@@ -28,9 +30,10 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
     public Task<SlotGrant> AcquireSlot([ActivityTrigger] AcquireSlotActivity.Request request, FunctionContext context) =>
         Create<AcquireSlotActivity>().RunAsync(request, context.CancellationToken);
 
+    /// <summary>Gives back a slot; the durable client raises the wake-up on the next waiting job's orchestration.</summary>
     [Function(ReleaseSlotActivity.Name)]
-    public Task<bool> ReleaseSlot([ActivityTrigger] string jobId, FunctionContext context) =>
-        Create<ReleaseSlotActivity>().RunAsync(jobId, context.CancellationToken);
+    public Task<bool> ReleaseSlot([ActivityTrigger] string jobId, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<ReleaseSlotActivity>(services, client).RunAsync(jobId, context.CancellationToken);
 
     [Function(SubmitTaskActivity.Name)]
     public Task<SubmitTaskActivity.Result> SubmitTask([ActivityTrigger] SubmitTaskActivity.Request request, FunctionContext context) =>
@@ -39,6 +42,14 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
     [Function(PollTaskActivity.Name)]
     public Task<PollTaskActivity.Result> PollTask([ActivityTrigger] string taskId, FunctionContext context) =>
         Create<PollTaskActivity>().RunAsync(taskId, context.CancellationToken);
+
+    [Function(RecentModelTimesActivity.Name)]
+    public Task<IReadOnlyList<double>> RecentModelTimes([ActivityTrigger] string key, FunctionContext context) =>
+        Create<RecentModelTimesActivity>().RunAsync(key, context.CancellationToken);
+
+    [Function(RecordModelTimeActivity.Name)]
+    public Task<bool> RecordModelTime([ActivityTrigger] RecordModelTimeActivity.Request request, FunctionContext context) =>
+        Create<RecordModelTimeActivity>().RunAsync(request, context.CancellationToken);
 
     [Function(CancelTaskActivity.Name)]
     public Task<bool> CancelTask([ActivityTrigger] string taskId, FunctionContext context) =>

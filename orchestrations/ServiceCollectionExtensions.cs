@@ -12,6 +12,7 @@ using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Operations;
 using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Telemetry;
+using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations;
@@ -64,6 +65,7 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<UrlGuard>();
         services.TryAddSingleton<AdmissionSlots>();
+        services.TryAddSingleton<ModelTimes>();
         services.TryAddSingleton<BlobReadUrls>();
         services.TryAddSingleton<OwnedMediaUrls>();
         services.TryAddSingleton<JobIntake>();

@@ -8,6 +8,7 @@
 #        scripts/bench.sh durable [INSTANCES] [STEPS] [TIMERS]
 #        scripts/bench.sh jobs [JOBS] [SLOTS]
 #        scripts/bench.sh slots [JOBS] [SLOTS] [HOLD_MS] [RETRY_MS]
+#        scripts/bench.sh backlog [JOBS=8] [MODEL_S=30]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,8 +18,8 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 blob=$(port); queue=$(port); table=$(port)
 data=$(mktemp -d "${TMPDIR:-/tmp}/vace-bench.XXXXXX")
 debug=()
-# The cost benchmark counts storage transactions in Azurite's request log.
-if [ "$1" = cost ]; then
+# The cost and backlog benchmarks count storage transactions in Azurite's request log.
+if [ "$1" = cost ] || [ "$1" = backlog ]; then
   export BENCH_AZURITE_LOG="$data/requests.log"
   debug=(--debug "$BENCH_AZURITE_LOG")
 fi

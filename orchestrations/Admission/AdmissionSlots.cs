@@ -172,9 +172,16 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
     /// <summary>
     /// Gives back every slot the job holds (more than one only if an ask was repeated after its answer was lost) and
     /// its place in line. A slot is deleted when nobody waits; while jobs wait, its lease ends and it stays, so that a
-    /// newcomer's first write cannot take it ahead of them. Safe to repeat.
+    /// newcomer's first write cannot take it ahead of them. Safe to repeat. True when the job held a slot or a place.
     /// </summary>
-    public async Task<bool> ReleaseAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<bool> ReleaseAsync(string jobId, CancellationToken cancellationToken) =>
+        (await GiveBackAsync(jobId, cancellationToken)).Held;
+
+    /// <summary>
+    /// Gives back the job's slot and place in line (<see cref="ReleaseAsync"/>) and names the jobs to wake: the first
+    /// in line, as many as slots are now free, so the caller can tell them to ask again at once.
+    /// </summary>
+    public async Task<SlotRelease> GiveBackAsync(string jobId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         var slots = ListAsync(SlotsPrefix, cancellationToken);
@@ -194,7 +201,13 @@ public sealed class AdmissionSlots(BlobServiceClient blobs, IOptions<WorkflowOpt
         }
 
         await DeleteAsync(mine.Except(left).Concat(place), cancellationToken);
-        return mine.Any(s => s.Until > now) || place.Count > 0;
+
+        // Slots free now: the current ones nobody else holds (this job's are free once given back).
+        var held = (await slots).Count(s => current.Contains(s.Name) && s.JobId != jobId && s.Until > now);
+        var free = Math.Max(0, current.Count - held);
+        var wake = waiting.Where(w => w.JobId != jobId && w.Until > now - StaleAfter)
+            .OrderBy(w => w.Name, StringComparer.Ordinal).Select(w => w.JobId).Distinct(StringComparer.Ordinal).Take(free).ToArray();
+        return new SlotRelease(mine.Any(s => s.Until > now) || place.Count > 0, wake);
     }
 
     /// <summary>The jobs holding slots now (expired holders are not counted).</summary>

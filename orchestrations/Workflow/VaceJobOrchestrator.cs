@@ -5,6 +5,7 @@ using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 
 namespace VaceFunctions.Orchestrations.Workflow;
 
@@ -27,6 +28,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
     /// <summary>The external event that asks a job to stop; its data is the reason (optional).</summary>
     public const string CancelEvent = "Cancel";
+
+    /// <summary>
+    /// The external event that tells a job waiting in line that a task slot was given back: it asks at once instead of
+    /// at its next timer (which stays, for an event that never comes). Its data is the job that gave the slot back.
+    /// </summary>
+    public const string SlotFreedEvent = "SlotFreed";
 
     /// <summary>
     /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
@@ -66,9 +73,6 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         return await new Run(context, input).ExecuteAsync();
     }
 
-    /// <summary>The delay before the next poll: from the initial interval, doubling up to the steady one.</summary>
-    internal static TimeSpan NextPollDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.PollInterval);
-
     /// <summary>
     /// When the next poll is due: <paramref name="delay"/> after the previous one was due, not after it returned, so
     /// polls keep to a grid counted from the submission and the time a poll takes is not added to every interval;
@@ -76,15 +80,6 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// </summary>
     internal static DateTime NextPollAt(DateTime previousDue, TimeSpan delay, DateTime now) =>
         previousDue + delay > now ? previousDue + delay : now;
-
-    /// <summary>
-    /// How far past its due time a poll's timer is set. The Azure Storage backend makes a timer's message visible after
-    /// whole seconds (a queue's visibility timeout has no finer unit), so a timer fires up to a second before its time:
-    /// a poll due as the task ends would run just before, see it still running and wait a whole interval more. Set a
-    /// second late (or one interval, if that is shorter), it runs at its due time or within the second after; waiting
-    /// again for what is left instead would spin, one timer and episode after another, through that second.
-    /// </summary>
-    internal static TimeSpan TimerPad(TimeSpan delay) => Min(delay, TimeSpan.FromSeconds(1));
 
     /// <summary>The delay before the next poll after one that could not reach the service: doubling up to 5 min.</summary>
     internal static TimeSpan NextOutageDelay(TimeSpan previous) => Min(previous * 2, OutagePollCap);
@@ -133,6 +128,9 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     {
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VaceJobOrchestrator).FullName!);
         private readonly Task<string?> _cancel = context.WaitForExternalEvent<string?>(CancelEvent);
+
+        /// <summary>One wait for <see cref="SlotFreedEvent"/> at a time, so an event always completes the wait being awaited.</summary>
+        private Task<string?>? _slotFreed;
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
         private readonly Dictionary<string, PhaseTiming> _phases = job.Resume is { } resume ? new(resume.Phases) : [];
         private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = StatusWarnings(job) };
@@ -147,6 +145,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// </summary>
         private VaceJobResult? _reported = job.Resume?.Reported;
         private DateTime _phaseStarted = job.Resume?.PhaseStarted ?? default;
+
+        /// <summary>How the task's polls are scheduled (<see cref="JobSchedule"/>), from when, and when the last was due.</summary>
+        private PollPlan _plan = job.Resume?.Plan ?? PollPlan.SteadyEvery(job.PollInterval);
+        private DateTime _submittedAt = job.Resume?.SubmittedAt ?? context.CurrentUtcDateTime;
+        private TimeSpan _lastDue = job.Resume?.LastDue ?? TimeSpan.Zero;
+
+        /// <summary>The wait before the next poll while the service cannot be reached (it backs off); null otherwise.</summary>
+        private TimeSpan? _outageDelay = job.Resume is { Status.Outage: not null } stalled ? stalled.NextPollDelay : null;
 
         private DateTime Deadline { get; } = job.Resume?.Deadline ?? context.CurrentUtcDateTime + job.MaxWait;
 
@@ -198,7 +204,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             if (job.Resume is { } resume)
             {
                 Show(_status);
-                return await FinishAsync(resume.TaskId, resume.NextPollDelay);
+                return await FinishAsync(resume.TaskId);
             }
 
             if (job.Media.Count > 0)
@@ -239,20 +245,30 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 }
 
                 Show(_status with { QueuePosition = grant.Position });
-                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline)) is { } reason)
+                _slotFreed ??= context.WaitForExternalEvent<string?>(SlotFreedEvent);
+                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline), _slotFreed) is { } reason)
                 {
                     return Failure(VaceJobErrorCodes.Canceled, reason);
+                }
+
+                if (_slotFreed.IsCompleted)
+                {
+                    _slotFreed = null;
                 }
 
                 slotWait = NextSlotDelay(slotWait, job);
             }
 
             BeginPhase(VaceJobPhase.Submitting);
+            var recent = RecentModelTimesAsync();
             var submitted = await SubmitAsync();
             if (submitted.TaskId is not { } taskId)
             {
                 return Failure(submitted.ErrorCode!, submitted.ErrorMessage!);
             }
+
+            _submittedAt = context.CurrentUtcDateTime;
+            _plan = JobSchedule.Plan(job, await recent);
 
             Log.Submitted(_log, job.JobId, taskId);
             if (submitted.Interrupted > 0)
@@ -264,18 +280,18 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
             BeginPhase(VaceJobPhase.Generating);
             Show(_status with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
-            return await FinishAsync(taskId, job.InitialPollInterval);
+            return await FinishAsync(taskId);
         }
 
         /// <summary>From the submitted task to the copied video; null when the job continued as new while polling.</summary>
-        private async Task<VaceJobResult?> FinishAsync(string taskId, TimeSpan firstPollDelay)
+        private async Task<VaceJobResult?> FinishAsync(string taskId)
         {
             if (_reported is { } reported)
             {
-                return await FollowBilledTaskAsync(taskId, reported, firstPollDelay);
+                return await FollowBilledTaskAsync(taskId, reported);
             }
 
-            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline);
+            var (task, canceledBecause, continued) = await PollUntilEndAsync(taskId, Deadline);
             if (continued)
             {
                 return null;
@@ -296,10 +312,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
                 return await FollowBilledTaskAsync(taskId, Failure(code,
                     $"{why}; the task was already {status.ToWire()} and could not be canceled: it runs on and is billed. The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the deadline) and copies a video it makes.",
-                    task), job.PollInterval);
+                    task));
             }
 
             await ReleaseSlotAsync();
+            if (task!.Status == DashScopeTaskStatus.Succeeded)
+            {
+                await RecordModelTimeAsync(task);
+            }
+
             switch (task!.Status)
             {
                 case DashScopeTaskStatus.Succeeded when task.HasVideo:
@@ -321,17 +342,22 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// or <see cref="VaceJobRequest.BilledTaskCeiling"/> passes, then copies a video the task made. The outcome
         /// stays the job's; the manifest adds what became of the task. Null when it continued as new.
         /// </summary>
-        private async Task<VaceJobResult?> FollowBilledTaskAsync(string taskId, VaceJobResult outcome, TimeSpan firstPollDelay)
+        private async Task<VaceJobResult?> FollowBilledTaskAsync(string taskId, VaceJobResult outcome)
         {
             if (_reported is null)
             {
                 outcome = await ReportAsync(outcome);
                 _reported = outcome;
                 BeginPhase(VaceJobPhase.AwaitingBilledTask);
+
+                // The end is no longer awaited by anyone: the task is followed at the steady interval from now.
+                _plan = PollPlan.SteadyEvery(job.PollInterval);
+                _lastDue = context.CurrentUtcDateTime - _submittedAt;
+                _outageDelay = null;
             }
 
             Show(_status with { Outcome = outcome with { Warnings = [] } });
-            var (task, _, continued) = await PollUntilEndAsync(taskId, firstPollDelay, Deadline + job.BilledTaskCeiling);
+            var (task, _, continued) = await PollUntilEndAsync(taskId, Deadline + job.BilledTaskCeiling);
             if (continued)
             {
                 return null;
@@ -451,14 +477,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// A poll that cannot reach the service changes nothing but the wait, which backs off up to 5 min.
         /// </summary>
         private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(
-            string taskId, TimeSpan delay, DateTime until)
+            string taskId, DateTime until)
         {
             PollTaskActivity.Result? task = null;
-            var due = context.CurrentUtcDateTime;
             for (var polls = 1; ; polls++)
             {
-                due = NextPollAt(due, delay, context.CurrentUtcDateTime);
-                var fireAt = Min(due + TimerPad(delay), until);
+                var delay = _outageDelay ?? JobSchedule.NextDue(_plan, _lastDue, _status.PollCount) - _lastDue;
+                var due = NextPollAt(_submittedAt + _lastDue, delay, context.CurrentUtcDateTime);
+                _lastDue = due - _submittedAt;
+                var fireAt = Min(due + JobSchedule.TimerPad(_plan, _lastDue, delay), until);
                 if (_reported is not null)
                 {
                     // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.
@@ -472,7 +499,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 var polled = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
                 if (polled.Outage is { } outage)
                 {
-                    delay = NextOutageDelay(delay);
+                    _outageDelay = NextOutageDelay(delay);
                     Show(_status with
                     {
                         Outage = outage,
@@ -484,7 +511,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 else
                 {
                     task = polled;
-                    delay = NextPollDelay(delay, job);
+                    _outageDelay = null;
                     Show(_status with { TaskStatus = task.Status.ToWire(), Outage = null, OutageSince = null, PollCount = _status.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
                 }
 
@@ -503,10 +530,56 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     }
 
                     context.ContinueAsNew(
-                        job with { Resume = new VaceJobResume(taskId, Deadline, delay, _status, _phases, _phaseStarted, _reported) },
+                        job with
+                        {
+                            Resume = new VaceJobResume(taskId, Deadline, _outageDelay ?? delay, _status, _phases, _phaseStarted, _reported)
+                            {
+                                Plan = _plan,
+                                SubmittedAt = _submittedAt,
+                                LastDue = _lastDue,
+                            },
+                        },
                         preserveUnprocessedEvents: true);
                     return (task, null, true);
                 }
+            }
+        }
+
+        /// <summary>
+        /// The recent model times of the job's kind, for its poll schedule; none when they cannot be read (the schedule
+        /// is then the SDK's). Tried once: the first poll should not wait for retries.
+        /// </summary>
+        private async Task<IReadOnlyList<double>> RecentModelTimesAsync()
+        {
+            try
+            {
+                return job.ModelTimeKey.Length == 0 ? [] : await context.CallActivityAsync<IReadOnlyList<double>>(RecentModelTimesActivity.Name, job.ModelTimeKey);
+            }
+            catch (TaskFailedException)
+            {
+                return [];
+            }
+        }
+
+        /// <summary>Records the model time of a task that succeeded: from its submission to its end, by the service's clock if it says.</summary>
+        private async Task RecordModelTimeAsync(PollTaskActivity.Result task)
+        {
+            if (job.ModelTimeKey.Length == 0)
+            {
+                return;
+            }
+
+            var seconds = DashScopeTaskOutput.ParseTime(task.EndTime) - DashScopeTaskOutput.ParseTime(task.SubmitTime) is { } taken && taken > TimeSpan.Zero
+                ? taken.TotalSeconds
+                : (context.CurrentUtcDateTime - _submittedAt).TotalSeconds;
+
+            try
+            {
+                await context.CallActivityAsync<bool>(RecordModelTimeActivity.Name, new RecordModelTimeActivity.Request(job.ModelTimeKey, seconds));
+            }
+            catch (TaskFailedException)
+            {
+                // Only a hint for later jobs' schedules: the job goes on without it.
             }
         }
 
@@ -514,12 +587,15 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         private string? CanceledReason() =>
             _cancel.IsCompleted ? (_cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request") : null;
 
-        /// <summary>Waits on a durable timer, or until the job is canceled: then the reason, else null.</summary>
-        private async Task<string?> WaitOrCancelAsync(DateTime fireAt)
+        /// <summary>
+        /// Waits on a durable timer, or until the job is canceled (then the reason, else null), or until
+        /// <paramref name="wake"/> completes.
+        /// </summary>
+        private async Task<string?> WaitOrCancelAsync(DateTime fireAt, Task? wake = null)
         {
             using var timerCancel = new CancellationTokenSource();
             var timer = context.CreateTimer(fireAt, timerCancel.Token);
-            if (await Task.WhenAny(timer, _cancel) == _cancel)
+            if (await Task.WhenAny(wake is null ? [timer, _cancel] : [timer, _cancel, wake]) != timer)
             {
                 // Synchronously: CancelAsync would resume the orchestrator on the thread pool, outside its episode,
                 // and the engine would take the episode as having nothing more to do — the job would hang.

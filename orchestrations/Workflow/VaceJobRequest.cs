@@ -41,7 +41,13 @@ public sealed record VaceJobRequest
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(15);
 
-    public TimeSpan InitialPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan InitialPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interval between polls through the usual range of recent model times (<see cref="JobSchedule"/>).</summary>
+    public TimeSpan EndPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The kind of job whose model times schedule its polls: model, function and output size.</summary>
+    public string ModelTimeKey { get; init; } = "";
 
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(60);
 
@@ -110,6 +116,8 @@ public sealed record VaceJobRequest
             Warnings = job.Warnings,
             PollInterval = options.PollInterval,
             InitialPollInterval = options.InitialPollInterval,
+            EndPollInterval = options.EndPollInterval,
+            ModelTimeKey = $"{job.Model}/{job.Function}/{job.Document.Parameters?.Size ?? "default"}",
             MaxWait = options.MaxWait,
             SlotRetryInterval = options.SlotRetryInterval,
         };

@@ -21,4 +21,14 @@ public sealed record VaceJobResume(
     VaceJobStatus Status,
     IReadOnlyDictionary<string, PhaseTiming> Phases,
     DateTime PhaseStarted,
-    VaceJobResult? Reported = null);
+    VaceJobResult? Reported = null)
+{
+    /// <summary>How the task's polls are scheduled; null in a resume written before schedules (then steady polls).</summary>
+    public PollPlan? Plan { get; init; }
+
+    /// <summary>When the task was submitted, by the orchestration's clock: the schedule's origin.</summary>
+    public DateTime? SubmittedAt { get; init; }
+
+    /// <summary>When the last poll was due, counted from <see cref="SubmittedAt"/>.</summary>
+    public TimeSpan? LastDue { get; init; }
+}

@@ -6,6 +6,7 @@ using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 
 namespace VaceFunctions.Orchestrations.Workflow;
 
@@ -23,6 +24,8 @@ public static class VaceWorkflowRegistration
             .AddActivity<ReleaseSlotActivity>()
             .AddActivity<SubmitTaskActivity>()
             .AddActivity<PollTaskActivity>()
+            .AddActivity<RecentModelTimesActivity>()
+            .AddActivity<RecordModelTimeActivity>()
             .AddActivity<CancelTaskActivity>()
             .AddActivity<CopyOutputActivity>()
             .AddActivity<WriteManifestActivity>()

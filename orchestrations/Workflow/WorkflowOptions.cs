@@ -16,9 +16,16 @@ public sealed class WorkflowOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The first poll's delay; it doubles each poll up to <see cref="PollInterval"/> (5 s, 10 s, 15 s, 15 s, …).</summary>
+    /// <summary>
+    /// The first poll's delay. With no recent model times it starts the official SDK's schedule: this wait, doubling
+    /// every 3 polls up to 5 times it (1, 1, 1, 2, 2, 2, 4, 4, 4, 5 s, …) for 4 steady intervals (<see cref="JobSchedule"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan InitialPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan InitialPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The interval between polls through the usual range of recent model times, where a task's end is likely.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan EndPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a job may wait for a slot and for its task before it fails with Timeout.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "23:00:00")]

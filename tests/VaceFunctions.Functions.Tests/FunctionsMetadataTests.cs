@@ -72,9 +72,13 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Inputs.ProbeInputsActivity.Name, Orchestrations.Admission.AcquireSlotActivity.Name, Orchestrations.Admission.ReleaseSlotActivity.Name,
             Orchestrations.DashScope.SubmitTaskActivity.Name, Orchestrations.DashScope.PollTaskActivity.Name, Orchestrations.DashScope.CancelTaskActivity.Name,
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
+            Orchestrations.Timing.RecentModelTimesActivity.Name, Orchestrations.Timing.RecordModelTimeActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
         Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1, Functions.Count);
+
+        // Giving back a slot wakes the next job in line through the durable client.
+        Assert.Contains(Bindings(Orchestrations.Admission.ReleaseSlotActivity.Name), b => b["type"]!.GetValue<string>() == "durableClient");
     }
 
     [Fact]

@@ -16,7 +16,8 @@ namespace VaceFunctions.Benchmarks;
 /// millisecond from the submission would race the task's end when the model time is a whole number of intervals), download the video
 /// and upload it to a blob. No probe, no slots, no records, no hash, no retries.
 /// </summary>
-internal sealed class BareClient(RunningSimulator simulator, BlobContainerClient container, TimeSpan interval) : IDisposable
+/// <remarks>With <c>waits</c>, the wait before poll n (1-based) is <c>waits(n)</c> instead: a pool that waits as the SDK does.</remarks>
+internal sealed class BareClient(RunningSimulator simulator, BlobContainerClient container, TimeSpan interval, Func<int, TimeSpan>? waits = null) : IDisposable
 {
     private readonly HttpClient _http = CreateClient(simulator);
 
@@ -44,9 +45,9 @@ internal sealed class BareClient(RunningSimulator simulator, BlobContainerClient
         using var submitted = await _http.SendAsync(submit, cancellationToken);
         submitted.EnsureSuccessStatusCode();
         var taskId = (await submitted.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["output"]!["task_id"]!.GetValue<string>();
-        while (true)
+        for (var poll = 1; ; poll++)
         {
-            await Task.Delay(interval, cancellationToken);
+            await Task.Delay(waits?.Invoke(poll) ?? interval, cancellationToken);
 
             var output = (await _http.GetFromJsonAsync<JsonObject>($"api/v1/tasks/{taskId}", cancellationToken))!["output"]!;
             switch (output["task_status"]!.GetValue<string>())

@@ -9,6 +9,7 @@ using VaceFunctions.Benchmarks;
 //   jobs STORAGE_CONNECTION_STRING [JOBS=200] [SLOTS=100]
 //   copy STORAGE_CONNECTION_STRING [MEGABYTES=300]
 //   slots STORAGE_CONNECTION_STRING [JOBS=200] [SLOTS=100] [HOLD_MS=2000] [RETRY_MS=5000]
+//   backlog STORAGE_CONNECTION_STRING [JOBS=8] [MODEL_S=30] (Azurite's request log in BENCH_AZURITE_LOG, optional)
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 return args switch
 {
@@ -18,12 +19,13 @@ return args switch
     ["durable", var storage, ..] => await DurableBenchmark.RunAsync(storage, Arg(2, 200), Arg(3, 6), Arg(4, 1)),
     ["jobs", var storage, ..] => await JobsBenchmark.RunAsync(storage, Arg(2, 200), Arg(3, 100)),
     ["copy", var storage, ..] => await CopyBenchmark.RunAsync(storage, Arg(2, 300)),
+    ["backlog", var storage, ..] => await BacklogBenchmark.RunAsync(storage, Arg(2, 8), Arg(3, 30)),
     ["slots", var storage, ..] => await SlotsBenchmark.RunAsync(storage, Arg(2, 200), Arg(3, 100), TimeSpan.FromMilliseconds(Arg(4, 2000)), TimeSpan.FromMilliseconds(Arg(5, 5000))),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: VaceFunctions.Benchmarks latency|copy|throughput|cost|durable|jobs|slots STORAGE_CONNECTION_STRING [ARGS]");
+    Console.Error.WriteLine("usage: VaceFunctions.Benchmarks latency|copy|throughput|cost|durable|jobs|slots|backlog STORAGE_CONNECTION_STRING [ARGS]");
     return 2;
 }

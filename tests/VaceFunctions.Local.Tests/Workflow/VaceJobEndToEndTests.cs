@@ -147,6 +147,29 @@ public sealed class VaceJobEndToEndTests
         Assert.Equal(0, counters.Throttled);
     }
 
+    [Fact]
+    public async Task SlotGivenBack_IsTakenByTheNextJobInLineAtOnce_NotAtItsTimer()
+    {
+        // One slot; the job in line would ask again only after 60 s were it not woken when the first gives it back.
+        await using var host = await WorkflowHost.StartAsync(o => o.RunningDuration = TimeSpan.FromSeconds(2), settings: new Dictionary<string, string?>
+        {
+            ["Vace:MaxConcurrentTasks"] = "1",
+            ["Vace:SlotRetryInterval"] = "00:01:00",
+        });
+        var first = await host.StartAsync(host.Sample("video_outpainting", "handoff-first"));
+        await host.WaitForProgressAsync(first, s => s?.Phase == VaceJobPhase.Generating);
+        var second = await host.StartAsync(host.Sample("video_outpainting", "handoff-second"));
+
+        var firstResult = await host.WaitAsync(first);
+        var secondResult = await host.WaitAsync(second);
+
+        Assert.True(firstResult.Succeeded && secondResult.Succeeded, $"{firstResult.ErrorCode} {secondResult.ErrorCode}");
+        var handoff = (await host.ProgressAsync(second))!.Phases[nameof(VaceJobPhase.WaitingForSlot)].Ended
+            - (await host.ProgressAsync(first))!.Phases[nameof(VaceJobPhase.Generating)].Ended;
+        Assert.True(handoff < TimeSpan.FromSeconds(20), $"The slot was taken {handoff.TotalSeconds:F1} s after it was given back.");
+        Assert.True(host.Simulator.State.Counters().ConcurrentPeak <= 1);
+    }
+
     [Theory]
     [InlineData("video_extension", "first_clip_url", "sample-output.mp4", "is 5.00 s long; clips for video_extension may be at most 3 s")]
     [InlineData("video_edit", "video_url", "sample-image.png", "is not an MP4 video")]

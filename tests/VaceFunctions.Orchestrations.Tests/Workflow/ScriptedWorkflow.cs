@@ -8,6 +8,7 @@ using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Tests.Workflow;
@@ -146,6 +147,8 @@ internal sealed class ScriptedWorkflow : IAsyncDisposable
         Script<ReleaseSlotActivity, string, bool>(registry);
         Script<SubmitTaskActivity, SubmitTaskActivity.Request, SubmitTaskActivity.Result>(registry);
         Script<PollTaskActivity, string, PollTaskActivity.Result>(registry);
+        Script<RecentModelTimesActivity, string, IReadOnlyList<double>>(registry);
+        Script<RecordModelTimeActivity, RecordModelTimeActivity.Request, bool>(registry);
         Script<CancelTaskActivity, string, bool>(registry);
         Script<CopyOutputActivity, CopyOutputActivity.Request, CopyOutputActivity.Result>(registry);
         Script<WriteManifestActivity, WriteManifestActivity.Request, string>(registry);

@@ -3,6 +3,7 @@ using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Output;
+using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Tests.Workflow;
@@ -39,11 +40,15 @@ public class VaceJobOrchestratorTests
         Assert.Equal($"{job.JobId}/output.mp4", result.Blob);
         Assert.Equal($"{job.JobId}/result.json", result.ManifestBlob);
         Assert.Equal(5, result.Usage!.VideoDuration);
+        // The recent model times are read beside the submission, in either order, and before the first poll.
         Assert.Equal(
             [ProbeInputsActivity.Name, AcquireSlotActivity.Name, AcquireSlotActivity.Name, AcquireSlotActivity.Name, SubmitTaskActivity.Name,
-             PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, CopyOutputActivity.Name,
-             WriteManifestActivity.Name, NotifyCallbackActivity.Name],
-            workflow.Calls.Select(c => c.Name));
+             PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, RecordModelTimeActivity.Name,
+             CopyOutputActivity.Name, WriteManifestActivity.Name, NotifyCallbackActivity.Name],
+            workflow.Calls.Where(c => c.Name != RecentModelTimesActivity.Name).Select(c => c.Name));
+        Assert.Equal([job.ModelTimeKey], workflow.InputsOf<string>(RecentModelTimesActivity.Name));
+        Assert.True(workflow.Calls.First(c => c.Name == RecentModelTimesActivity.Name).At <= workflow.Calls.First(c => c.Name == PollTaskActivity.Name).At);
+        Assert.Equal(job.ModelTimeKey, Assert.Single(workflow.InputsOf<RecordModelTimeActivity.Request>(RecordModelTimeActivity.Name)).Key);
         Assert.Contains(workflow.Statuses, s => s is { Phase: VaceJobPhase.WaitingForSlot, QueuePosition: 1 });
         Assert.Contains(workflow.Statuses, s => s is { Phase: VaceJobPhase.Generating, TaskId: "task-1", TaskStatus: "RUNNING", PollCount: 2 });
         Assert.Equal(VaceJobPhase.Succeeded, workflow.FinalStatus!.Phase);
@@ -89,18 +94,41 @@ public class VaceJobOrchestratorTests
     }
 
     [Fact]
-    public async Task Run_PollTimers_StartShortThenSettleOnTheInterval()
+    public async Task Run_PollTimers_WithNoHistory_FollowTheSdkSchedule()
     {
-        var defaults = Request("video_edit");
-        Assert.Equal([5, 10, 15, 15, 15], Schedule(defaults.InitialPollInterval, d => VaceJobOrchestrator.NextPollDelay(d, defaults), 5));
-
-        var job = Fast(defaults);
+        var job = Fast(Request("video_edit"));
         await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
             () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Running),
             () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded));
 
         Assert.True((await workflow.RunAsync(job)).Succeeded);
-        AssertPolledOnTheGrid([50, 100, 150, 150, 150], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
+        AssertPolledOnTheGrid([50, 50, 50, 100, 100], workflow.Calls.Where(c => c.Name is SubmitTaskActivity.Name or PollTaskActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_TaskEndingMidRange_IsSeenWithinTheEndPollInterval_AfterAnEarlyAndASparsePoll()
+    {
+        // Recent tasks of the kind took 1.5-3 s; this one ends 2.3 s after its submission. The steady interval (8 s)
+        // would see it at 8 s; dense polls every 400 ms through the range see it by 2.7 s.
+        var job = Fast(Request("video_edit")) with { PollInterval = LongWait, EndPollInterval = TimeSpan.FromMilliseconds(400) };
+        DateTime? endsAt = null;
+        await using var workflow = Happy()
+            .On(RecentModelTimesActivity.Name, () => new[] { 1.5, 3.0, 2.0 })
+            .On(SubmitTaskActivity.Name, () =>
+            {
+                endsAt = DateTime.UtcNow.AddSeconds(2.3);
+                return SubmitTaskActivity.Result.Created("task-1");
+            })
+            .On(PollTaskActivity.Name, () => Poll(DateTime.UtcNow >= endsAt ? DashScopeTaskStatus.Succeeded : DashScopeTaskStatus.Running));
+
+        Assert.True((await workflow.RunAsync(job)).Succeeded);
+        var polls = workflow.Calls.Where(c => c.Name == PollTaskActivity.Name).Select(c => c.At).ToArray();
+        var seen = polls[^1] - endsAt!.Value;
+        Assert.True(seen >= TimeSpan.Zero && seen <= job.EndPollInterval + TimeSpan.FromMilliseconds(300),
+            $"The end was seen {seen.TotalMilliseconds:F0} ms after it; polls at {string.Join(", ", polls.Select(p => $"{(p - endsAt.Value).TotalSeconds:F2}"))} s from it.");
+
+        // The early poll (50 ms), one sparse poll cut to the range's start (1.5 s), then 1.9, 2.3, 2.7 s at most.
+        Assert.InRange(polls.Length, 4, 5);
     }
 
     [Fact]
@@ -173,6 +201,44 @@ public class VaceJobOrchestratorTests
 
         Assert.True((await workflow.RunAsync(job)).Succeeded);
         AssertWaitedAtLeast([50, 100, 200, 200], workflow.Calls.Where(c => c.Name == AcquireSlotActivity.Name));
+    }
+
+    [Fact]
+    public async Task Run_SlotFreedEventWhileWaitingInLine_AsksAgainAtOnceWithoutWaitingForItsTimer()
+    {
+        // The timer alone would ask again 20 s after the first refusal.
+        var job = Fast(Request("video_edit")) with { SlotRetryInterval = TimeSpan.FromSeconds(20) };
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name, () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "holder");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        var asks = workflow.Calls.Where(c => c.Name == AcquireSlotActivity.Name).Select(c => c.At).ToArray();
+        Assert.Equal(2, asks.Length);
+        Assert.True(asks[1] - asks[0] < TimeSpan.FromSeconds(10), $"Asked again {(asks[1] - asks[0]).TotalSeconds:F1} s after the refusal.");
+        Assert.Equal([false, true], workflow.InputsOf<AcquireSlotActivity.Request>(AcquireSlotActivity.Name).Select(r => r.InLine));
+    }
+
+    [Fact]
+    public async Task Run_SlotFreedEventsWhileWaitingInLine_EachWakeTheJobOnce_AndTheTimerStillAsks()
+    {
+        // Two events: each wakes one ask (not a stale wait); with no more events, the timer asks again.
+        var job = Fast(Request("video_edit")) with { SlotRetryInterval = TimeSpan.FromMilliseconds(500) };
+        await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name,
+            () => new SlotGrant(false, 1, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(false, 0, null), () => new SlotGrant(true, 0, Start));
+
+        await workflow.StartAsync(job);
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 1);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "a");
+        await workflow.WhenCalledAsync(AcquireSlotActivity.Name, 2);
+        await workflow.Client.RaiseEventAsync(job.JobId, VaceJobOrchestrator.SlotFreedEvent, "b");
+        var result = await workflow.CompletionAsync(job.JobId);
+
+        Assert.True(result.Succeeded, $"{result.ErrorCode}: {result.ErrorMessage}");
+        Assert.Equal(4, workflow.CallCount(AcquireSlotActivity.Name));
     }
 
     [Fact]
@@ -490,9 +556,12 @@ public class VaceJobOrchestratorTests
         Assert.True(result.Succeeded, result.ErrorMessage);
         Assert.Equal(
             [ProbeInputsActivity.Name, AcquireSlotActivity.Name, SubmitTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name,
-             PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, CopyOutputActivity.Name,
-             WriteManifestActivity.Name],
-            workflow.Calls.Select(c => c.Name));
+             PollTaskActivity.Name, PollTaskActivity.Name, PollTaskActivity.Name, ReleaseSlotActivity.Name, RecordModelTimeActivity.Name,
+             CopyOutputActivity.Name, WriteManifestActivity.Name],
+            workflow.Calls.Where(c => c.Name != RecentModelTimesActivity.Name).Select(c => c.Name));
+
+        // Read once, at the submission: the continued executions keep the schedule made then.
+        Assert.Equal(1, workflow.CallCount(RecentModelTimesActivity.Name));
         Assert.Equal([1, 2, 3, 4], workflow.Calls.Where(c => c.Name == PollTaskActivity.Name).Skip(1).Select(c => c.Status!.PollCount));
         Assert.Equal((VaceJobPhase.Succeeded, 5, "task-1"), (workflow.FinalStatus!.Phase, workflow.FinalStatus.PollCount, workflow.FinalStatus.TaskId));
         var manifest = ManifestOf(workflow);
@@ -892,6 +961,8 @@ public class VaceJobOrchestratorTests
         .On(ProbeInputsActivity.Name, Array.Empty<string>)
         .On(AcquireSlotActivity.Name, () => new SlotGrant(true, 0, Start))
         .On(ReleaseSlotActivity.Name, () => true)
+        .On(RecentModelTimesActivity.Name, Array.Empty<double>)
+        .On(RecordModelTimeActivity.Name, () => true)
         .On(SubmitTaskActivity.Name, () => SubmitTaskActivity.Result.Created("task-1"))
         .OnSequence(PollTaskActivity.Name, () => Poll(DashScopeTaskStatus.Pending), () => Poll(DashScopeTaskStatus.Running), () => Poll(DashScopeTaskStatus.Succeeded))
         .On(CopyOutputActivity.Name, () => new CopyOutputActivity.Result("http://127.0.0.1/vace-output/x/output.mp4", 1234, "abc123", 5))
