@@ -100,9 +100,7 @@ public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromiu
     [Fact]
     public async Task CancelFromThePage_EndsALongJobCanceled_AndTheFiltersNarrowTheListByOutcomeAndFunction()
     {
-        var usual = host.Simulator.Options.PendingDuration;
-        host.Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
-        try
+        using (host.KeepTasksPending())
         {
             await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_extension", "dash-cancel").ToJsonString());
             await using var context = await chromium.NewContextAsync();
@@ -125,10 +123,6 @@ public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromiu
             await page.WaitForSelectorAsync("#jobs tr[data-job-id='dash-cancel']");
             await page.SelectOptionAsync("#filter-outcome", "Succeeded");
             await page.WaitForSelectorAsync("#jobs tr[data-job-id='dash-cancel']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached });
-        }
-        finally
-        {
-            host.Simulator.Options.PendingDuration = usual;
         }
     }
 
@@ -169,8 +163,7 @@ public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromiu
     [Fact]
     public async Task PageOfAnotherSite_CannotCreateOrCancelJobs_ThroughTheBrowserOfThisMachine()
     {
-        var usual = host.Simulator.Options.PendingDuration;
-        host.Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
+        var pending = host.KeepTasksPending();
         try
         {
             await host.SendAsync(HttpMethod.Post, "api/jobs", host.Sample("video_extension", "dash-foreign-target").ToJsonString());
@@ -210,7 +203,7 @@ public sealed class DashboardTests(HttpHostFixture host, ChromiumBrowser chromiu
         }
         finally
         {
-            host.Simulator.Options.PendingDuration = usual;
+            pending.Dispose();
             await host.SendAsync(HttpMethod.Post, "api/jobs/dash-foreign-target/cancel");
         }
     }

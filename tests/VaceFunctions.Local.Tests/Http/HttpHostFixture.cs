@@ -81,6 +81,14 @@ public class HttpHostFixture : IAsyncLifetime
         await Simulator.DisposeAsync();
     }
 
+    /// <summary>Keeps the simulator's new tasks PENDING (an hour) until disposed, so a job waits where a test wants it.</summary>
+    public IDisposable KeepTasksPending()
+    {
+        var usual = Simulator.Options.PendingDuration;
+        Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
+        return new Restore(() => Simulator.Options.PendingDuration = usual);
+    }
+
     /// <summary>Settings of this fixture's host beyond the common ones.</summary>
     protected virtual void Configure(Dictionary<string, string?> settings)
     {
@@ -124,5 +132,10 @@ public class HttpHostFixture : IAsyncLifetime
         }
 
         return await Http.SendAsync(request);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 }

@@ -187,7 +187,7 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     [Fact]
     public async Task Cancel_JobWhoseTaskIsPending_EndsIt_AndASecondCancelConflicts()
     {
-        using var pending = KeepTasksPending();
+        using var pending = host.KeepTasksPending();
         var document = host.Sample("video_extension", "http-cancel");
         document["input"]!["prompt"] = "A dog that will be canceled.";
         await host.SendAsync(HttpMethod.Post, "api/jobs", document.ToJsonString());
@@ -238,7 +238,7 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     [Fact]
     public async Task PostJob_SameIdWhileRunning_StartsNothingAndLeavesTheRunningJobAsItWas()
     {
-        using var pending = KeepTasksPending();
+        using var pending = host.KeepTasksPending();
         var first = host.Sample("video_extension", "http-dup-running");
         first["input"]!["prompt"] = "The first dog, skateboarding.";
         await host.SendAsync(HttpMethod.Post, "api/jobs", first.ToJsonString());
@@ -529,7 +529,7 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     [Fact]
     public async Task DashScopeFace_CancelOfAPendingTask_EndsItCanceled_AndCancelOfAnEndedOrUnknownTaskIsUnsupported()
     {
-        using var pending = KeepTasksPending();
+        using var pending = host.KeepTasksPending();
         var body = host.Sample("video_extension", null);
         body["input"]!["prompt"] = "A dog canceled through the DashScope face.";
         var taskId = await CreateTaskAsync(body.ToJsonString());
@@ -619,18 +619,6 @@ public sealed class JobsHttpApiTests(HttpHostFixture host) : IClassFixture<HttpH
     }
 
     /// <summary>Keeps the simulator's tasks PENDING (cancelable) until disposed.</summary>
-    private Restore KeepTasksPending()
-    {
-        var usual = host.Simulator.Options.PendingDuration;
-        host.Simulator.Options.PendingDuration = TimeSpan.FromHours(1);
-        return new Restore(() => host.Simulator.Options.PendingDuration = usual);
-    }
-
-    private sealed class Restore(Action restore) : IDisposable
-    {
-        public void Dispose() => restore();
-    }
-
     private async Task WaitForRunningTaskAsync(string id)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
