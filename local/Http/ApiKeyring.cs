@@ -73,8 +73,8 @@ public sealed partial class ApiKeyring(ClientKeys keys, ILogger<ApiKeyring> logg
 
         foreach (var url in urls)
         {
-            if (!Uri.TryCreate(url.Replace("://+", "://any", StringComparison.Ordinal).Replace("://*", "://any", StringComparison.Ordinal),
-                    UriKind.Absolute, out var uri) || !IsLoopbackName(uri.Host))
+            // An address that is not a URL (http://+:7071) names no one host: it listens beyond loopback too.
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsLoopbackName(uri.Host))
             {
                 Log.ListensBeyondLoopback(logger, url);
             }
