@@ -74,7 +74,23 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1 + 9, Functions.Count);
+    }
+
+    [Fact]
+    public void Batches_AreTheirOrchestratorActivitiesAndFourHttpRoutes()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger(Orchestrations.Batches.BatchOrchestrator.Name)["type"]!.GetValue<string>());
+        string[] activities =
+        [
+            Orchestrations.Batches.StartBatchPageActivity.Name, Orchestrations.Batches.ReadBatchProgressActivity.Name,
+            Orchestrations.Batches.CancelBatchJobsActivity.Name, Orchestrations.Batches.WriteBatchResultsActivity.Name,
+        ];
+        Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
+        Assert.All(activities, a => Assert.Contains(Bindings(a), b => b["type"]!.GetValue<string>() == "durableClient"));
+        Assert.Equal(
+            ["batches", "batches", "batches/{id}", "batches/{id}/cancel"],
+            new[] { "SubmitBatch", "ListBatches", "GetBatch", "CancelBatch" }.Select(f => Trigger(f)["route"]!.GetValue<string>()));
     }
 
     [Fact]

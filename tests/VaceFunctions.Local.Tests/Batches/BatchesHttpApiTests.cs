@@ -138,6 +138,37 @@ public sealed class BatchesHttpApiTests(BatchHostFixture host, ITestOutputHelper
         Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "api/batches/b3/cancel")).StatusCode);
     }
 
+    /// <summary>
+    /// Forty lines in pages of two, two pages an execution: the history table, sampled while the batch runs, never
+    /// holds more than one execution of a few dozen rows (the backend drops an execution's rows when it continues as new).
+    /// </summary>
+    [Fact]
+    public async Task Batch_OfFortyLines_KeepsItsHistoryBoundedWhileItRuns()
+    {
+        var lines = Enumerable.Range(1, BatchHostFixture.MaxLines)
+            .Select(i => host.Sample("video_outpainting", $"b4-{i:D2}").ToJsonString());
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("{\"batch\":{\"id\":\"b4\"}}\n" + string.Join('\n', lines))).StatusCode);
+
+        var (largest, mostRows, samples, mostExecutions) = (0, 0, 0, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while ((await host.SendAsync(HttpMethod.Get, "api/batches/b4")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "batch b4 did not end");
+            var (all, executions, rows) = await HistoryAsync("batch:b4");
+            (largest, mostRows) = (Math.Max(largest, rows), Math.Max(mostRows, all));
+            (samples, mostExecutions) = (samples + 1, Math.Max(mostExecutions, executions));
+            await Task.Delay(50);
+        }
+
+        var ended = JsonNode.Parse(await (await host.SendAsync(HttpMethod.Get, "api/batches/b4")).Content.ReadAsStringAsync())!;
+        output.WriteLine($"batch b4 ({BatchHostFixture.MaxLines} lines): at most {mostRows} history rows in all, "
+            + $"{largest} in one execution, {mostExecutions} execution(s) at once, over {samples} samples");
+        Assert.Equal(BatchHostFixture.MaxLines, ended["counts"]!["succeeded"]!.GetValue<int>());
+        Assert.True(samples > 0);
+        Assert.True(largest <= 40, $"one execution held {largest} rows");
+        Assert.True(mostRows <= 100, $"the history held {mostRows} rows");
+    }
+
     [Fact]
     public async Task GetBatch_Unknown_Is404()
     {
