@@ -1,3 +1,6 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -16,8 +19,28 @@ public sealed class BatchIntake(
 {
     public BatchOptions Options => options.Value;
 
+    /// <summary>
+    /// Takes a batch file of the inbox (<c>{folder}/batch.jsonl</c>, both hosts' blob triggers): its first bytes, one
+    /// more than a batch may have, as of <paramref name="ifMatch"/> when given; bare media names resolve in
+    /// <paramref name="folder"/> when each line starts.
+    /// </summary>
+    public async Task<BatchSubmission> SubmitBatchFileAsync(
+        BlobClient batchFile, string folder, ETag? ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batchFile);
+        var content = (await batchFile.DownloadContentAsync(
+            new BlobDownloadOptions
+            {
+                Range = new HttpRange(0, options.Value.MaxBytes + 1),
+                Conditions = ifMatch is { } etag ? new BlobRequestConditions { IfMatch = etag } : null,
+            },
+            cancellationToken)).Value.Content;
+        return await SubmitAsync(content.ToMemory(), IntakeSource.Blob, cancellationToken, folder);
+    }
+
+    /// <summary>Takes a batch file in; <paramref name="inboxFolder"/> for a file of the inbox.</summary>
     public async Task<BatchSubmission> SubmitAsync(
-        ReadOnlyMemory<byte> file, IntakeSource source, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> file, IntakeSource source, CancellationToken cancellationToken, string? inboxFolder = null)
     {
         var settings = options.Value;
         var document = BatchDocument.Read(file, settings, line => intake.Check(line, source));
@@ -46,6 +69,7 @@ public sealed class BatchIntake(
             PagesPerExecution = settings.PagesPerExecution,
             FollowInterval = settings.FollowInterval,
             CallbackUrl = document.Envelope.CallbackUrl,
+            InboxFolder = inboxFolder,
         };
         var start = new StartOrchestrationOptions(instanceId)
             .WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);

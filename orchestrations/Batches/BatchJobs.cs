@@ -1,18 +1,29 @@
 using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Http;
+using VaceFunctions.Orchestrations.Intake;
+using VaceFunctions.Orchestrations.Jobs;
 using VaceFunctions.Orchestrations.Workflow;
 
 namespace VaceFunctions.Orchestrations.Batches;
 
 /// <summary>Reads where each line of a batch stands, from its jobs' own instances (a batch's jobs are ordinary jobs).</summary>
-public sealed class BatchJobs(DurableTaskClient client, BatchStore store)
+public sealed class BatchJobs(
+    DurableTaskClient client, BatchStore store, BlobServiceClient blobs, IOptions<WorkflowOptions> workflow)
 {
     /// <summary>How many instances are read at once.</summary>
     private const int Parallelism = 16;
 
-    /// <summary>One line and, for a started job, its outcome and result.</summary>
-    public sealed record LineState(BatchIndexEntry Entry, JobOutcome? Outcome, VaceJobResult? Result, bool Started);
+    /// <summary>
+    /// One line and, for a started job, its outcome and result; a line rejected (no outcome) has its errors in
+    /// <see cref="Errors"/>: intake's, or those of the rejection record filed when it was started.
+    /// </summary>
+    public sealed record LineState(BatchIndexEntry Entry, JobOutcome? Outcome, VaceJobResult? Result, bool Started)
+    {
+        public IReadOnlyList<JobIssue> Errors { get; init; } = Entry.Errors;
+    }
 
     /// <summary>
     /// Every line of the batch in input order. Lines in pages before <paramref name="startedPages"/> are read from
@@ -37,6 +48,13 @@ public sealed class BatchJobs(DurableTaskClient client, BatchStore store)
                 var instance = page < startedPages
                     ? await client.GetInstanceAsync(entry.JobId, getInputsAndOutputs: true, token)
                     : null;
+                if (instance is null && page < startedPages && await RejectionRecords.ReadAsync(
+                    blobs.GetBlobContainerClient(workflow.Value.OutputContainer), entry.JobId, token) is { } rejection)
+                {
+                    states[entry.Line] = new LineState(entry, null, null, Started: true) { Errors = rejection.Errors };
+                    return;
+                }
+
                 if (instance is null)
                 {
                     states[entry.Line] = new LineState(entry, canceling ? JobOutcome.Canceled : JobOutcome.Waiting,

@@ -37,7 +37,7 @@ public sealed class BatchOrchestrator : TaskOrchestrator<BatchRequest, BatchStat
             while (batch.NextPage < last && !cancel.IsCompleted)
             {
                 var started = await context.CallActivityAsync<int>(
-                    StartBatchPageActivity.Name, new BatchPage(batch.BatchId, batch.NextPage, batch.Source), Retry);
+                    StartBatchPageActivity.Name, new BatchPage(batch.BatchId, batch.NextPage, batch.Source, InboxFolder: batch.InboxFolder), Retry);
                 batch = batch with { NextPage = batch.NextPage + 1, Started = batch.Started + started };
             }
 

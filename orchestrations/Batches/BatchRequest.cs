@@ -28,6 +28,9 @@ public sealed record BatchRequest
 
     public string? CallbackUrl { get; init; }
 
+    /// <summary>For a batch from the inbox, the folder of its file: media named by bare names resolve beside it.</summary>
+    public string? InboxFolder { get; init; }
+
     /// <summary>The first page not yet started; <see cref="PageCount"/> once all are.</summary>
     public int NextPage { get; init; }
 

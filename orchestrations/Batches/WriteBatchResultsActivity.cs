@@ -26,7 +26,7 @@ public sealed class WriteBatchResultsActivity(BatchJobs jobs, BatchStore store) 
         var counts = BatchJobs.Count(lines);
         var results = lines.Select(l => l.Outcome is not { } outcome
             ? new BatchResultLine(l.Entry.Line, l.Entry.JobId, "Rejected", null, null, null, VaceJobErrorCodes.InvalidInput,
-                string.Join(" ", l.Entry.Errors.Select(e => $"{e.Path}: {e.Message}")))
+                string.Join(" ", l.Errors.Select(e => $"{e.Path}: {e.Message}")))
             : new BatchResultLine(l.Entry.Line, l.Entry.JobId, outcome.ToString(),
                 l.Result is { Succeeded: true } ? l.Result.BlobUrl : null, l.Result?.Sha256,
                 l.Result?.Usage?.VideoDuration ?? l.Result?.DurationSeconds, l.Result?.ErrorCode,

@@ -74,7 +74,7 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Output.CopyOutputActivity.Name, Orchestrations.Output.WriteManifestActivity.Name, Orchestrations.Output.NotifyCallbackActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1 + 9, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1 + 10, Functions.Count);
     }
 
     [Fact]

@@ -169,6 +169,42 @@ public sealed class BatchesHttpApiTests(BatchHostFixture host, ITestOutputHelper
         Assert.True(mostRows <= 100, $"the history held {mostRows} rows");
     }
 
+    /// <summary>
+    /// A batch.jsonl in the inbox runs as a batch: a bare media name resolves beside it; a line naming a blob that is
+    /// not there is rejected when it starts, with a rejection record, and counted and reported as rejected.
+    /// </summary>
+    [Fact]
+    public async Task InboxBatchFile_RunsWithMediaBesideIt_AndReportsAMissingBlobAsRejected()
+    {
+        var inbox = new BlobServiceClient(host.Settings["AzureWebJobsStorage"]).GetBlobContainerClient(host.Settings["Vace:Inbox:Container"]);
+        await inbox.CreateIfNotExistsAsync();
+        await inbox.GetBlobClient("spring/clip.mp4").UploadAsync(new BinaryData(SampleVideo.Bytes), overwrite: true);
+        var beside = host.Sample("video_outpainting", "b5-a");
+        beside["input"]!["video_url"] = "clip.mp4";
+        var missing = host.Sample("video_outpainting", "b5-b");
+        missing["input"]!["video_url"] = "missing.mp4";
+        var file = string.Join('\n', "{\"batch\":{\"id\":\"b5\"}}", beside.ToJsonString(), missing.ToJsonString());
+
+        await inbox.GetBlobClient("spring/batch.jsonl").UploadAsync(BinaryData.FromString(file), overwrite: true);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await host.SendAsync(HttpMethod.Get, "api/batches/b5")).StatusCode == HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the inbox never took batch.jsonl in");
+            await Task.Delay(200);
+        }
+
+        var ended = await WaitEndedAsync("b5");
+        Assert.Equal((1, 1), (ended["counts"]!["succeeded"]!.GetValue<int>(), ended["counts"]!["rejected"]!.GetValue<int>()));
+        var results = (await new BlobServiceClient(host.Settings["AzureWebJobsStorage"])
+            .GetBlobContainerClient(host.Settings["Vace:OutputContainer"]).GetBlobClient("batches/b5/results.jsonl")
+            .DownloadContentAsync()).Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(["Succeeded", "Rejected"], results.Select(r => r["outcome"]!.GetValue<string>()));
+        Assert.Equal(SampleSha256, results[0]["sha256"]!.GetValue<string>());
+        Assert.Contains("missing.mp4", results[1]["error_message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetBatch_Unknown_Is404()
     {
