@@ -10,7 +10,8 @@ namespace VaceFunctions.Orchestrations.Batches;
 /// <summary>
 /// A batch file read and every line judged by intake: JSONL (one job document a line, blank lines ignored) or a JSON
 /// array of job documents, the first of which may be the batch's envelope, <c>{"batch": {"id", "callback_url",
-/// "metadata"}}</c>. A refused file (<see cref="Refusal"/>) has no lines.
+/// "metadata", "all_or_nothing"}}</c>. A refused file (<see cref="Refusal"/>) has no lines, except an all-or-nothing
+/// batch refused for its invalid lines, which has them all.
 /// </summary>
 /// <remarks>
 /// <para>A line without an <c>id</c> gets <c>{batch id}-{line number:D5}</c>, so the same file sent again is the same
@@ -91,7 +92,11 @@ public sealed record BatchDocument(
             lines.Add(Judge(batchId, number, line, check, seen));
         }
 
-        return new BatchDocument(batchId, envelope, lines);
+        var rejected = lines.Count(l => !l.Valid);
+        return envelope.AllOrNothing && rejected > 0
+            ? new BatchDocument(batchId, envelope, lines,
+                $"{rejected} of {lines.Count} lines are invalid, and the batch is all_or_nothing: none was started.")
+            : new BatchDocument(batchId, envelope, lines);
     }
 
     private static BatchLine Judge(
@@ -129,10 +134,21 @@ public sealed record BatchDocument(
             return (null, "the envelope line must be {\"batch\": {\"id\", \"callback_url\", \"metadata\"}} alone.");
         }
 
-        var unknown = batch.Select(p => p.Key).Except(["id", "callback_url", "metadata"]).ToList();
+        var unknown = batch.Select(p => p.Key).Except(["id", "callback_url", "metadata", "all_or_nothing"]).ToList();
         if (unknown.Count > 0)
         {
-            return (null, $"unknown envelope field '{unknown[0]}'; use id, callback_url or metadata.");
+            return (null, $"unknown envelope field '{unknown[0]}'; use id, callback_url, metadata or all_or_nothing.");
+        }
+
+        var allOrNothing = false;
+        if (batch["all_or_nothing"] is { } flag)
+        {
+            if (flag.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return (null, "batch.all_or_nothing must be true or false.");
+            }
+
+            allOrNothing = flag.GetValue<bool>();
         }
 
         string? id = null;
@@ -155,7 +171,7 @@ public sealed record BatchDocument(
             return (null, "batch.metadata must be a JSON object.");
         }
 
-        return (new BatchEnvelope(id, callback, batch["metadata"]?.DeepClone().AsObject()), null);
+        return (new BatchEnvelope(id, callback, batch["metadata"]?.DeepClone().AsObject(), allOrNothing), null);
     }
 
     private static List<(int, byte[])> JsonLines(ReadOnlySpan<byte> span)

@@ -59,7 +59,8 @@ public static class BatchesApi
         {
             return Results.Problem(
                 statusCode: batch.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
-                title: batch.Refusal);
+                title: batch.Refusal,
+                extensions: new Dictionary<string, object?> { ["rejected"] = Rejected(batch) });
         }
 
         var location = $"/api/batches/{batch.BatchId}";
@@ -69,7 +70,7 @@ public static class BatchesApi
             created = submission.Status == BatchSubmissionStatus.Started,
             lines = batch.Lines.Count,
             accepted = batch.ValidCount,
-            rejected = batch.Lines.Where(l => !l.Valid).Select(l => new { line = l.Line, jobId = l.JobId, errors = l.Errors }),
+            rejected = Rejected(batch),
             statusQueryGetUri = location,
             cancelPostUri = location + "/cancel",
         });
@@ -132,6 +133,9 @@ public static class BatchesApi
         await client.RaiseEventAsync(instance.InstanceId, BatchOrchestrator.CancelEvent, "canceled by request", cancellationToken);
         return Results.Accepted($"/api/batches/{id}");
     }
+
+    private static object[] Rejected(BatchDocument batch) =>
+        [.. batch.Lines.Where(l => !l.Valid).Select(l => new { line = l.Line, jobId = l.JobId, errors = l.Errors })];
 
     /// <summary>A batch as the routes show it.</summary>
     public sealed record BatchView(

@@ -119,6 +119,15 @@ public sealed class BatchesHttpApiTests(BatchHostFixture host, ITestOutputHelper
         Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/many-0")).StatusCode);
+
+        // All or nothing: one invalid line refuses the batch, every rejected line named, and nothing starts.
+        var strict = await PostAsync(string.Join('\n', "{\"batch\":{\"id\":\"strict\",\"all_or_nothing\":true}}",
+            host.Sample("video_outpainting", "strict-a").ToJsonString(), "{\"input\":{}}"));
+        Assert.Equal(HttpStatusCode.BadRequest, strict.StatusCode);
+        var problem = JsonNode.Parse(await strict.Content.ReadAsStringAsync())!;
+        Assert.Equal(3, problem["rejected"]!.AsArray().Single()!["line"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/batches/strict")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, "api/jobs/strict-a")).StatusCode);
     }
 
     [Fact]

@@ -82,6 +82,20 @@ public sealed class BatchDocumentTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Read_AllOrNothingWithAnInvalidLine_RefusesTheBatch_KeepingEveryLine(bool allOrNothing, bool refused)
+    {
+        var envelope = "{\"batch\": {\"id\": \"strict\", \"all_or_nothing\": " + (allOrNothing ? "true" : "false") + "}}";
+
+        var batch = Read(Lines(envelope, Job("video_outpainting", "ok"), "{\"input\": {}}"));
+
+        Assert.Equal(refused, batch.Refused);
+        Assert.Equal([true, false], batch.Lines.Select(l => l.Valid));
+        Assert.Equal(refused ? "1 of 2 lines are invalid, and the batch is all_or_nothing: none was started." : null, batch.Refusal);
+    }
+
+    [Theory]
     [InlineData(3, 1_000_000, true, "at most 2 job documents")]
     [InlineData(2, 100, true, "at most 100 bytes")]
     [InlineData(2, 1_000_000, false, null)]
