@@ -84,7 +84,7 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
             .RunAsync(page, context.CancellationToken);
 
     [Function(WriteBatchResultsActivity.Name)]
-    public Task<BatchCounts> WriteBatchResults(
+    public Task<WriteBatchResultsActivity.Result> WriteBatchResults(
         [ActivityTrigger] WriteBatchResultsActivity.Request request, [DurableClient] DurableTaskClient client,
         FunctionContext context) =>
         ActivatorUtilities.CreateInstance<WriteBatchResultsActivity>(services, Jobs(client))

@@ -36,7 +36,9 @@ public sealed record BatchDocument(
     public static bool IsValidId(string? id) => id is { Length: > 0 and <= MaxIdLength } && JobId.IsValid(id);
 
     /// <summary>Reads <paramref name="bytes"/>, each line checked by <paramref name="check"/> (intake's own check).</summary>
-    public static BatchDocument Read(ReadOnlyMemory<byte> bytes, BatchOptions options, Func<byte[], JobCheck> check)
+    /// <remarks>An http (not https) callback URL only with <paramref name="allowHttpCallbackUrls"/>, as for a job.</remarks>
+    public static BatchDocument Read(
+        ReadOnlyMemory<byte> bytes, BatchOptions options, Func<byte[], JobCheck> check, bool allowHttpCallbackUrls = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(check);
@@ -62,7 +64,7 @@ public sealed record BatchDocument(
         }
 
         BatchEnvelope envelope = new(null, null, null);
-        if (items.Count > 0 && EnvelopeOf(items[0].Bytes) is { } found)
+        if (items.Count > 0 && EnvelopeOf(items[0].Bytes, allowHttpCallbackUrls) is { } found)
         {
             if (found.Error is { } error)
             {
@@ -122,7 +124,7 @@ public sealed record BatchDocument(
             : new BatchLine(number, result.JobId, null, errors);
     }
 
-    private static (BatchEnvelope? Envelope, string? Error)? EnvelopeOf(byte[] line)
+    private static (BatchEnvelope? Envelope, string? Error)? EnvelopeOf(byte[] line, bool allowHttp)
     {
         if (JobDocumentReader.Read(line).Document is not { } document || !document.ContainsKey(EnvelopeField))
         {
@@ -161,9 +163,10 @@ public sealed record BatchDocument(
         string? callback = null;
         if (batch["callback_url"] is { } callbackNode && (callbackNode.GetValueKind() != JsonValueKind.String
             || !Uri.TryCreate(callback = callbackNode.GetValue<string>(), UriKind.Absolute, out var uri)
-            || uri.Scheme is not ("https" or "http")))
+            || !(uri.Scheme == "https" || (allowHttp && uri.Scheme == "http"))))
         {
-            return (null, "batch.callback_url must be an absolute http(s) URL.");
+            return (null, allowHttp ? "batch.callback_url must be an absolute http(s) URL."
+                : "batch.callback_url must be an absolute https URL.");
         }
 
         if (batch["metadata"] is { } metadata && metadata is not JsonObject)

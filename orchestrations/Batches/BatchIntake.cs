@@ -43,7 +43,8 @@ public sealed class BatchIntake(
         ReadOnlyMemory<byte> file, IntakeSource source, CancellationToken cancellationToken, string? inboxFolder = null)
     {
         var settings = options.Value;
-        var document = BatchDocument.Read(file, settings, line => intake.Check(line, source));
+        var document = BatchDocument.Read(
+            file, settings, line => intake.Check(line, source), intake.ValidationOptions(source).AllowHttpCallbackUrls);
         if (document.Refused)
         {
             return new BatchSubmission(BatchSubmissionStatus.Refused, document);

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using VaceFunctions.Orchestrations.Output;
 
 namespace VaceFunctions.Orchestrations.Batches;
 
@@ -20,6 +21,13 @@ public sealed class BatchOrchestrator : TaskOrchestrator<BatchRequest, BatchStat
 
     /// <summary>The external event that cancels the batch; its data is the reason (optional).</summary>
     public const string CancelEvent = "Cancel";
+
+    /// <summary>As a job's callback: a receiver that refused the request refuses it again, so that is not retried.</summary>
+    private static readonly TaskOptions CallbackRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1))
+        {
+            HandleFailure = failure => failure.ErrorType != typeof(CallbackRefusedException).FullName,
+        });
 
     private static readonly TaskOptions Retry =
         TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1)));
@@ -57,11 +65,16 @@ public sealed class BatchOrchestrator : TaskOrchestrator<BatchRequest, BatchStat
         if (counts.Ended)
         {
             var ended = Status(batch, BatchState.Ended, counts) with { EndedAt = context.CurrentUtcDateTime };
-            var final = await context.CallActivityAsync<BatchCounts>(
+            var written = await context.CallActivityAsync<WriteBatchResultsActivity.Result>(
                 WriteBatchResultsActivity.Name,
                 new WriteBatchResultsActivity.Request(batch.BatchId, batch.NextPage, batch.Canceling, ended),
                 Retry);
-            ended = ended with { Counts = final };
+            ended = ended with { Counts = written.Counts };
+            if (batch.CallbackUrl is { } url)
+            {
+                ended = ended with { CallbackStatus = await NotifyAsync(context, url, batch.BatchId, written.SummaryJson) };
+            }
+
             context.SetCustomStatus(ended);
             return ended;
         }
@@ -79,6 +92,23 @@ public sealed class BatchOrchestrator : TaskOrchestrator<BatchRequest, BatchStat
 
         context.ContinueAsNew(batch, preserveUnprocessedEvents: true);
         return null!;
+    }
+
+    /// <summary>
+    /// Posts the summary to the batch's callback URL, signed as a job's callback is (<see cref="NotifyCallbackActivity"/>);
+    /// the receiver's HTTP status, or 0 when it could not be told — the batch has ended either way.
+    /// </summary>
+    private static async Task<int> NotifyAsync(TaskOrchestrationContext context, string url, string batchId, string summary)
+    {
+        try
+        {
+            return await context.CallActivityAsync<int>(
+                NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(url, batchId, summary), CallbackRetry);
+        }
+        catch (TaskFailedException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Cancels the jobs not yet running at DashScope; the pages not yet started never start.</summary>

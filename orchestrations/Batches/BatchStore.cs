@@ -22,6 +22,9 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<WorkflowOptions
 
     public const string SummaryName = "summary.json";
 
+    /// <summary>The batch's envelope as it was submitted (id, callback URL, metadata), in the state container.</summary>
+    public const string EnvelopeName = "batch.json";
+
     /// <summary>The JSON of the stored and published batch files: snake_case, nulls left out.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -44,6 +47,8 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<WorkflowOptions
             await UploadAsync(container, PageName(batch.BatchId, page), lines, cancellationToken);
         }
 
+        await container.GetBlobClient($"{Folder}/{batch.BatchId}/{EnvelopeName}").UploadAsync(
+            BinaryData.FromString(JsonSerializer.Serialize(batch.Envelope, Json)), overwrite: true, cancellationToken);
         var index = 0;
         var entries = batch.Lines.Select(l => JsonSerializer.Serialize(
             new BatchIndexEntry(l.Line, l.JobId, l.Valid ? index++ / pageSize : null, l.Errors), Json));
@@ -64,16 +69,25 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<WorkflowOptions
             .Select(l => JsonSerializer.Deserialize<StoredLine>(l, Json)!)
             .Select(l => (l.Line, l.Document))];
 
+    public async Task<BatchEnvelope> ReadEnvelopeAsync(string batchId, CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize<BatchEnvelope>(
+            (await blobs.GetBlobContainerClient(workflow.Value.StateContainer)
+                .GetBlobClient($"{Folder}/{batchId}/{EnvelopeName}").DownloadContentAsync(cancellationToken)).Value.Content
+            .ToString(), Json)!;
+
     /// <summary>Publishes the results file and the summary into the output container.</summary>
-    public async Task WriteResultsAsync(
+    /// <returns>The summary's JSON, as written.</returns>
+    public async Task<string> WriteResultsAsync(
         string batchId, IEnumerable<BatchResultLine> results, object summary, CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(workflow.Value.OutputContainer);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await UploadAsync(container, $"{Folder}/{batchId}/{ResultsName}",
             results.Select(r => JsonSerializer.Serialize(r, Json)), cancellationToken);
+        var json = JsonSerializer.Serialize(summary, Json);
         await container.GetBlobClient($"{Folder}/{batchId}/{SummaryName}")
-            .UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(summary, Json)), overwrite: true, cancellationToken);
+            .UploadAsync(BinaryData.FromString(json), overwrite: true, cancellationToken);
+        return json;
     }
 
     private static string PageName(string batchId, int page) => $"{Folder}/{batchId}/page-{page:D5}.jsonl";

@@ -140,7 +140,7 @@ public static class BatchesApi
     /// <summary>A batch as the routes show it.</summary>
     public sealed record BatchView(
         string Id, string State, BatchCounts Counts, int Lines, int Started, DateTime CreatedAt, DateTime? EndedAt,
-        int? RunningAtCancel, string RuntimeStatus, string? Results);
+        int? RunningAtCancel, string RuntimeStatus, string? Results, int? CallbackStatus);
 
     private static BatchView View(OrchestrationMetadata instance)
     {
@@ -161,6 +161,7 @@ public static class BatchesApi
             status?.EndedAt,
             status?.RunningAtCancel,
             instance.RuntimeStatus.ToString(),
-            state == BatchState.Ended ? $"{BatchStore.Folder}/{id}/{BatchStore.ResultsName}" : null);
+            state == BatchState.Ended ? $"{BatchStore.Folder}/{id}/{BatchStore.ResultsName}" : null,
+            status?.CallbackStatus);
     }
 }

@@ -1,10 +1,15 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using VaceFunctions.DashScopeSimulator;
+using VaceFunctions.Orchestrations.Output;
 using Xunit.Abstractions;
 
 namespace VaceFunctions.Local.Tests.Batches;
@@ -212,6 +217,40 @@ public sealed class BatchesHttpApiTests(BatchHostFixture host, ITestOutputHelper
         Assert.Equal(["Succeeded", "Rejected"], results.Select(r => r["outcome"]!.GetValue<string>()));
         Assert.Equal(SampleSha256, results[0]["sha256"]!.GetValue<string>());
         Assert.Contains("missing.mp4", results[1]["error_message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Batch_WithACallback_PostsItsSignedSummaryOnce_WithItsMetadata()
+    {
+        var received = new ConcurrentQueue<(string Body, string? Signature, string? Id)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = builder.Build();
+        receiver.MapPost("/hooks/batch", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            received.Enqueue((await reader.ReadToEndAsync(), request.Headers[CallbackSignature.HeaderName], request.Headers["X-Vace-Job-Id"]));
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+        var envelope = new JsonObject
+        {
+            ["batch"] = new JsonObject
+            {
+                ["id"] = "b6", ["callback_url"] = receiver.Urls.First() + "/hooks/batch", ["metadata"] = new JsonObject { ["owner"] = "ads" },
+            },
+        };
+
+        await PostAsync(envelope.ToJsonString() + "\n" + host.Sample("video_outpainting", "b6-a").ToJsonString());
+        var ended = await WaitEndedAsync("b6");
+
+        Assert.Equal(200, ended["callbackStatus"]!.GetValue<int>());
+        var (body, signature, id) = Assert.Single(received);
+        Assert.Equal("b6", id);
+        Assert.True(CallbackSignature.Verify(BatchHostFixture.CallbackSecret, signature, body, DateTimeOffset.UtcNow, CallbackSignature.DefaultWindow));
+        var summary = JsonNode.Parse(body)!;
+        Assert.Equal(("b6", 1, "ads"), (summary["batch_id"]!.GetValue<string>(), summary["counts"]!["succeeded"]!.GetValue<int>(),
+            summary["metadata"]!["owner"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -118,6 +118,7 @@ public sealed class BatchDocumentTests : IDisposable
     [InlineData("""{"batch": {"id": "has space"}}""", "batch.id")]
     [InlineData("""{"batch": {"id": "ok", "color": "red"}}""", "unknown envelope field 'color'")]
     [InlineData("""{"batch": {"callback_url": "ftp://x"}}""", "callback_url")]
+    [InlineData("""{"batch": {"callback_url": "http://example.com/hook"}}""", "absolute https URL")]
     [InlineData("""{"batch": {"id": "ok"}, "extra": 1}""", "alone")]
     public void Read_BadEnvelope_IsRefusedWithItsLine(string envelope, string says)
     {
