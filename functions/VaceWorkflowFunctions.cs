@@ -3,8 +3,10 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Batches;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
+using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Output;
 using VaceFunctions.Orchestrations.Timing;
 using VaceFunctions.Orchestrations.Workflow;
@@ -66,6 +68,39 @@ public sealed class VaceWorkflowFunctions(IServiceProvider services)
     [Function(NotifyCallbackActivity.Name)]
     public Task<int> NotifyCallback([ActivityTrigger] NotifyCallbackActivity.Request request, FunctionContext context) =>
         Create<NotifyCallbackActivity>().RunAsync(request, context.CancellationToken);
+
+    /// <summary>Runs one batch: started by <c>POST /api/batches</c> under <c>batch:{id}</c>.</summary>
+    [Function(BatchOrchestrator.Name)]
+    public static Task<BatchStatus> VaceBatch([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BatchOrchestrator().RunAsync(context, context.GetInput<BatchRequest>()!);
+
+    /// <summary>Starts a page of a batch's jobs with the client the binding hands the activity.</summary>
+    [Function(StartBatchPageActivity.Name)]
+    public Task<int> StartBatchPage(
+        [ActivityTrigger] BatchPage page, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<StartBatchPageActivity>(
+            services, ActivatorUtilities.CreateInstance<JobIntake>(services, client)).RunAsync(page, context.CancellationToken);
+
+    [Function(ReadBatchProgressActivity.Name)]
+    public Task<BatchCounts> ReadBatchProgress(
+        [ActivityTrigger] BatchPage page, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<ReadBatchProgressActivity>(services, Jobs(client)).RunAsync(page, context.CancellationToken);
+
+    [Function(CancelBatchJobsActivity.Name)]
+    public Task<int> CancelBatchJobs(
+        [ActivityTrigger] BatchPage page, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<CancelBatchJobsActivity>(
+            services, Jobs(client), ActivatorUtilities.CreateInstance<Orchestrations.Http.JobCanceller>(services, client))
+            .RunAsync(page, context.CancellationToken);
+
+    [Function(WriteBatchResultsActivity.Name)]
+    public Task<WriteBatchResultsActivity.Result> WriteBatchResults(
+        [ActivityTrigger] WriteBatchResultsActivity.Request request, [DurableClient] DurableTaskClient client,
+        FunctionContext context) =>
+        ActivatorUtilities.CreateInstance<WriteBatchResultsActivity>(services, Jobs(client))
+            .RunAsync(request, context.CancellationToken);
+
+    private BatchJobs Jobs(DurableTaskClient client) => ActivatorUtilities.CreateInstance<BatchJobs>(services, client);
 
     private T Create<T>() => ActivatorUtilities.CreateInstance<T>(services);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Batches;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Http;
 using VaceFunctions.Orchestrations.Inputs;
@@ -70,6 +71,13 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<OwnedMediaUrls>();
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<JobCanceller>();
+        services.AddOptions<BatchOptions>()
+            .BindConfiguration(BatchOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<BatchStore>();
+        services.TryAddSingleton<BatchJobs>();
+        services.TryAddSingleton<BatchIntake>();
         services.TryAddSingleton<PoisonMessages>();
         services.TryAddSingleton<InstanceRetention>();
         services.AddOptions<HttpApiOptions>()

@@ -16,6 +16,7 @@ public static class VaceCli
             ValidateCommand.Create(),
             KeyCommand.Create(),
             PoisonCommands.Create(),
+            BatchCommands.Create(),
         };
         foreach (var command in JobsClientCommands.Create().Concat(IntakeCommands.Create()))
         {

@@ -28,6 +28,7 @@ public static class JobsHttpApi
         var keyring = app.Services.GetRequiredService<ApiKeyring>();
         app.UseRateLimiter();
         app.MapJobsApi(context => keyring.Identify(context).Admitted, CreatePolicy);
+        app.MapBatchesApi(context => keyring.Identify(context).Admitted, CreatePolicy);
         app.MapPoisonApi(context => keyring.Identify(context).Admitted);
         return app;
     }

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VaceFunctions.Orchestrations.Batches;
 using VaceFunctions.Orchestrations.Intake;
 using VaceFunctions.Orchestrations.Workflow;
 
@@ -17,16 +18,20 @@ namespace VaceFunctions.Local.Intake;
 /// job file and ETag (<c>{state container}/inbox-receipts/…</c>), claimed atomically, so several host processes
 /// and restarts never take a file twice; re-uploading a changed job.json is a new file. Azurite has no Event Grid,
 /// so new files are found by listing the container; on Azure, an Event Grid subscription does this (see README).
+/// A <c>{folder}/batch.jsonl</c> is taken the same way, as a batch (<see cref="BatchIntake"/>, docs/batches.md).
 /// </summary>
 public sealed partial class StartJobFromBlob(
     BlobServiceClient blobs,
     JobIntake intake,
+    BatchIntake batches,
     IOptions<InboxOptions> options,
     IOptions<WorkflowOptions> workflow,
     TimeProvider time,
     ILogger<StartJobFromBlob> logger) : BackgroundService
 {
     public const string JobFileName = "job.json";
+
+    public const string BatchFileName = "batch.jsonl";
 
     private readonly InboxOptions _options = options.Value;
     private readonly HashSet<string> _done = [];
@@ -60,7 +65,7 @@ public sealed partial class StartJobFromBlob(
     {
         await foreach (var item in inbox.GetBlobsAsync(cancellationToken: cancellationToken))
         {
-            if (item.Name != JobFileName && !item.Name.EndsWith("/" + JobFileName, StringComparison.Ordinal))
+            if (FileName(item.Name) is null)
             {
                 continue;
             }
@@ -80,12 +85,25 @@ public sealed partial class StartJobFromBlob(
             return;
         }
 
-        var folder = item.Name.Length > JobFileName.Length ? item.Name[..^(JobFileName.Length + 1)] : "";
+        var fileName = FileName(item.Name)!;
+        var folder = item.Name.Length > fileName.Length ? item.Name[..^(fileName.Length + 1)] : "";
         try
         {
-            var outcome = await intake.SubmitJobFileAsync(inbox.GetBlobClient(item.Name), folder, item.Properties.ETag, cancellationToken);
-            Log.Taken(logger, item.Name, outcome.JobId, outcome.Status);
-            await receiptBlob.UploadAsync(BinaryData.FromObjectAsJson(receipt with { State = "done", JobId = outcome.JobId, Outcome = outcome.Status.ToString() }), overwrite: true, cancellationToken);
+            string id, status;
+            if (fileName == BatchFileName)
+            {
+                var submission = await batches.SubmitBatchFileAsync(inbox.GetBlobClient(item.Name), folder, item.Properties.ETag, cancellationToken);
+                (id, status) = (submission.Document.BatchId, submission.Document.Refusal ?? submission.Status.ToString());
+                Log.BatchTaken(logger, item.Name, id, status);
+            }
+            else
+            {
+                var outcome = await intake.SubmitJobFileAsync(inbox.GetBlobClient(item.Name), folder, item.Properties.ETag, cancellationToken);
+                (id, status) = (outcome.JobId, outcome.Status.ToString());
+                Log.Taken(logger, item.Name, outcome.JobId, outcome.Status);
+            }
+
+            await receiptBlob.UploadAsync(BinaryData.FromObjectAsJson(receipt with { State = "done", JobId = id, Outcome = status }), overwrite: true, cancellationToken);
             _done.Add(receiptBlob.Name);
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -147,6 +165,10 @@ public sealed partial class StartJobFromBlob(
         }
     }
 
+    /// <summary>The intake file a blob name ends in (<c>job.json</c> or <c>batch.jsonl</c>), or null.</summary>
+    private static string? FileName(string name) => new[] { JobFileName, BatchFileName }
+        .FirstOrDefault(f => name == f || name.EndsWith("/" + f, StringComparison.Ordinal));
+
     private static string ReceiptName(string name, ETag etag) =>
         "inbox-receipts/" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{etag}"))) + ".json";
 
@@ -159,6 +181,9 @@ public sealed partial class StartJobFromBlob(
 
         [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "Job file {Blob} failed (attempt {Attempt})")]
         public static partial void TakeFailed(ILogger logger, string blob, int attempt, Exception exception);
+
+        [LoggerMessage(EventId = 6103, Level = LogLevel.Information, Message = "Batch file {Blob} taken as batch {BatchId}: {Status}")]
+        public static partial void BatchTaken(ILogger logger, string blob, string batchId, string status);
 
         [LoggerMessage(EventId = 6102, Level = LogLevel.Error, Message = "Scanning container {Container} failed")]
         public static partial void ScanFailed(ILogger logger, string container, Exception exception);

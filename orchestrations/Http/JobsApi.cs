@@ -261,7 +261,9 @@ public static class JobsApi
                     response.Headers["X-Continuation-Token"] = next;
                 }
 
+                // A batch's own orchestration is not a job; its jobs are.
                 return Results.Ok(page.Values
+                    .Where(j => j.Name == VaceJobOrchestrator.Name)
                     .Select(j => (Instance: j, Outcome: JobOutcomes.Of(j), JobStatusView.RequestOf(j)?.Function))
                     .Where(j => (outcome is null || j.Outcome == outcome) && (string.IsNullOrEmpty(function) || j.Function == function))
                     .OrderByDescending(j => j.Instance.CreatedAt)
@@ -504,28 +506,42 @@ public static class JobsApi
     public static IResult InvalidApiKey() =>
         DashScopeError(StatusCodes.Status401Unauthorized, DashScopeErrorCodes.InvalidApiKey, "Invalid API-key provided.");
 
-    /// <summary>415 for a request that has a body whose content type is not JSON; null for any other.</summary>
+    /// <summary>
+    /// 415 for a request that has a body whose content type is not JSON (nor, with <paramref name="jsonLines"/>, JSON
+    /// lines); null for any other.
+    /// </summary>
     /// <remarks>
     /// A browser sends a cross-origin request without asking first only when it is "simple" — among others, a body
     /// of <c>text/plain</c> or a form. Taking JSON bodies alone means no web page can send the API a body it has not
     /// been allowed to send, whatever else lets the request through.
     /// </remarks>
-    public static IResult? RefuseUnlessJson(HttpRequest request, bool dashScope)
+    public static IResult? RefuseUnlessJson(HttpRequest request, bool dashScope, bool jsonLines = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
-        if (!hasBody || request.HasJsonContentType())
+        if (!hasBody || request.HasJsonContentType() || (jsonLines && IsJsonLines(request.ContentType)))
         {
             return null;
         }
 
         AllowDrain(request);
 
-        const string Message = "The request body must be JSON: send it with Content-Type: application/json.";
+        var message = jsonLines
+            ? "The request body must be JSON lines or JSON: send it with Content-Type: application/x-ndjson or application/json."
+            : "The request body must be JSON: send it with Content-Type: application/json.";
         return dashScope
-            ? DashScopeError(StatusCodes.Status415UnsupportedMediaType, DashScopeErrorCodes.InvalidParameter, Message)
-            : Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: Message);
+            ? DashScopeError(StatusCodes.Status415UnsupportedMediaType, DashScopeErrorCodes.InvalidParameter, message)
+            : Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: message);
     }
+
+    /// <summary>
+    /// Whether a content type is JSON lines (<c>application/x-ndjson</c>, <c>application/jsonl</c>): like JSON, never
+    /// one a browser sends across origins without asking first.
+    /// </summary>
+    public static bool IsJsonLines(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && (type.MediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase)
+            || type.MediaType.Equals("application/jsonl", StringComparison.OrdinalIgnoreCase));
 
     public static IResult DashScopeError(int status, string code, string message) => Results.Json(
         new DashScopeErrorResponse { RequestId = RequestId(), Code = code, Message = message }, DashScopeJson, statusCode: status);

@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using VaceFunctions.Orchestrations.Admission;
+using VaceFunctions.Orchestrations.Batches;
 using VaceFunctions.Orchestrations.DashScope;
 using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
@@ -13,7 +14,7 @@ namespace VaceFunctions.Orchestrations.Workflow;
 /// <summary>The VACE orchestrator and its activities on a Durable Task worker, registered once for every host.</summary>
 public static class VaceWorkflowRegistration
 {
-    /// <summary>Adds the orchestrator and every activity, each under the name of its <see cref="DurableTaskAttribute"/>.</summary>
+    /// <summary>Adds the job and batch orchestrators and every activity, each under the name of its <see cref="DurableTaskAttribute"/>.</summary>
     public static DurableTaskRegistry AddVaceWorkflow(this DurableTaskRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -29,7 +30,12 @@ public static class VaceWorkflowRegistration
             .AddActivity<CancelTaskActivity>()
             .AddActivity<CopyOutputActivity>()
             .AddActivity<WriteManifestActivity>()
-            .AddActivity<NotifyCallbackActivity>();
+            .AddActivity<NotifyCallbackActivity>()
+            .AddOrchestrator<BatchOrchestrator>()
+            .AddActivity<StartBatchPageActivity>()
+            .AddActivity<ReadBatchProgressActivity>()
+            .AddActivity<CancelBatchJobsActivity>()
+            .AddActivity<WriteBatchResultsActivity>();
     }
 
     /// <summary>

@@ -75,10 +75,26 @@ public sealed class FunctionsMetadataTests
             Orchestrations.Timing.RecentModelTimesActivity.Name, Orchestrations.Timing.RecordModelTimeActivity.Name,
         ];
         Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
-        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1, Functions.Count);
+        Assert.Equal(activities.Length + 1 + 8 + 4 + 2 + 1 + 10, Functions.Count);
 
         // Giving back a slot wakes the next job in line through the durable client.
         Assert.Contains(Bindings(Orchestrations.Admission.ReleaseSlotActivity.Name), b => b["type"]!.GetValue<string>() == "durableClient");
+    }
+
+    [Fact]
+    public void Batches_AreTheirOrchestratorActivitiesAndFourHttpRoutes()
+    {
+        Assert.Equal("orchestrationTrigger", Trigger(Orchestrations.Batches.BatchOrchestrator.Name)["type"]!.GetValue<string>());
+        string[] activities =
+        [
+            Orchestrations.Batches.StartBatchPageActivity.Name, Orchestrations.Batches.ReadBatchProgressActivity.Name,
+            Orchestrations.Batches.CancelBatchJobsActivity.Name, Orchestrations.Batches.WriteBatchResultsActivity.Name,
+        ];
+        Assert.All(activities, a => Assert.Equal("activityTrigger", Trigger(a)["type"]!.GetValue<string>()));
+        Assert.All(activities, a => Assert.Contains(Bindings(a), b => b["type"]!.GetValue<string>() == "durableClient"));
+        Assert.Equal(
+            ["batches", "batches", "batches/{id}", "batches/{id}/cancel"],
+            new[] { "SubmitBatch", "ListBatches", "GetBatch", "CancelBatch" }.Select(f => Trigger(f)["route"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -175,6 +175,30 @@ public sealed class TriggerTests : IAsyncLifetime
         Assert.Equal(404, missing);
     }
 
+    [Fact]
+    public async Task BatchesHttpApi_SubmitThenGet_RunsTheValidLinesAsOrdinaryJobs()
+    {
+        var api = ActivatorUtilities.CreateInstance<BatchesHttpApi>(_host.Services);
+        var lines = string.Join('\n', "{\"batch\":{\"id\":\"fn-batch\"}}", Sample("video_outpainting", "fn-batch-a").ToJsonString(),
+            "{\"model\":\"nope\"}", Sample("video_outpainting", "fn-batch-b").ToJsonString());
+
+        var (submitted, accepted) = await SendAsync(context => api.SubmitBatch(context.Request, _host.Client), lines, contentType: "application/x-ndjson");
+        var (plain, _) = await SendAsync(context => api.SubmitBatch(context.Request, _host.Client), lines, contentType: "text/plain");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await _host.Client.WaitForInstanceCompletionAsync("batch:fn-batch", timeout.Token);
+        var (status, view) = await SendAsync(context => BatchesHttpApi.GetBatch(context.Request, "fn-batch", _host.Client));
+        var (listed, list) = await SendAsync(context => BatchesHttpApi.ListBatches(context.Request, _host.Client));
+
+        Assert.Equal((202, 3, 2), (submitted, accepted!["lines"]!.GetValue<int>(), accepted["accepted"]!.GetValue<int>()));
+        Assert.Equal(3, accepted["rejected"]!.AsArray().Single()!["line"]!.GetValue<int>());
+        Assert.Equal(415, plain);
+        Assert.Equal((200, "ended", 2, 1), (status, view!["state"]!.GetValue<string>(),
+            view["counts"]!["succeeded"]!.GetValue<int>(), view["counts"]!["rejected"]!.GetValue<int>()));
+        Assert.Equal(200, listed);
+        Assert.Contains(list!.AsArray(), b => b!["id"]!.GetValue<string>() == "fn-batch");
+        Assert.Equal(SampleSha256, (await CompletionAsync("fn-batch-a")).Sha256);
+    }
+
     /// <summary>
     /// A DashScope client sends its key as <c>Authorization: Bearer</c>, the one way it knows: the face takes a client's
     /// key so, creates and follows the task to an owned video; no key, another key or a body that is not JSON is refused.
