@@ -34,7 +34,7 @@ public sealed partial class StartBatchFromBlob(IServiceProvider services, ILogge
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6111, Level = LogLevel.Information, Message = "Batch file {Blob} taken as batch {BatchId}: {Status}")]
+        [LoggerMessage(EventId = 6511, Level = LogLevel.Information, Message = "Batch file {Blob} taken as batch {BatchId}: {Status}")]
         public static partial void Taken(ILogger logger, string blob, string batchId, string status);
     }
 }
