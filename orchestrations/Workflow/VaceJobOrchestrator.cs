@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
-using VaceFunctions.Orchestrations.Admission;
 using VaceFunctions.Orchestrations.DashScope;
-using VaceFunctions.Orchestrations.Inputs;
 using VaceFunctions.Orchestrations.Output;
-using VaceFunctions.Orchestrations.Timing;
 
 namespace VaceFunctions.Orchestrations.Workflow;
 
@@ -210,7 +207,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             if (job.Media.Count > 0)
             {
                 BeginPhase(VaceJobPhase.Probing);
-                var problems = await CallAsync<IReadOnlyList<string>>(ProbeInputsActivity.Name, job.Media, VaceJobErrorCodes.InvalidInput);
+                var problems = await OrFail(context.ProbeInputsAsync(job, _transient), VaceJobErrorCodes.InvalidInput);
                 if (problems.Count > 0)
                 {
                     return Failure(VaceJobErrorCodes.InvalidInput, string.Join(" ", problems));
@@ -226,8 +223,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var slotWait = job.SlotRetryInterval;
             for (var inLine = false; ; inLine = true)
             {
-                var grant = await context.CallActivityAsync<SlotGrant>(
-                    AcquireSlotActivity.Name, new AcquireSlotActivity.Request(job.JobId, SlotLease(job), inLine), _transient);
+                var grant = await context.AcquireSlotAsync(job, SlotLease(job), inLine, _transient);
 
                 // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
                 // or the jobs behind it wait until the place goes stale (2 min or more).
@@ -392,10 +388,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             CopyOutputActivity.Result copy;
             try
             {
-                copy = await context.CallActivityAsync<CopyOutputActivity.Result>(
-                    CopyOutputActivity.Name,
-                    new CopyOutputActivity.Request(job.JobId, taskId, job.OutputContainer, job.OutputBlob) { RunId = job.RunId },
-                    TaskOptions.FromRetryPolicy(CopyRetry(job)));
+                copy = await context.CopyOutputAsync(job, taskId, TaskOptions.FromRetryPolicy(CopyRetry(job)));
             }
             catch (TaskFailedException ex)
             {
@@ -428,7 +421,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             try
             {
-                return await context.CallActivityAsync<bool>(CancelTaskActivity.Name, taskId, _transient);
+                return await context.CancelTaskAsync(taskId, _transient);
             }
             catch (TaskFailedException ex)
             {
@@ -452,8 +445,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     return new SubmitTaskActivity.Result(null, VaceJobErrorCodes.Canceled, reason);
                 }
 
-                var submitted = await context.CallActivityAsync<SubmitTaskActivity.Result>(
-                    SubmitTaskActivity.Name, new SubmitTaskActivity.Request(job.JobId, job.RequestJson, job.OwnedMedia) { RunId = job.RunId }, _transient);
+                var submitted = await context.SubmitTaskAsync(job, _transient);
 
                 // A refusal that created nothing is tried again while the deadline allows: an outage of minutes is
                 // waited out; the job ends with the service's last refusal once the next try would be too late.
@@ -496,7 +488,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     return (task, reason, false);
                 }
 
-                var polled = await context.CallActivityAsync<PollTaskActivity.Result>(PollTaskActivity.Name, taskId, _transient);
+                var polled = await context.PollTaskAsync(taskId, _transient);
                 if (polled.Outage is { } outage)
                 {
                     _outageDelay = NextOutageDelay(delay);
@@ -553,7 +545,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             try
             {
-                return job.ModelTimeKey.Length == 0 ? [] : await context.CallActivityAsync<IReadOnlyList<double>>(RecentModelTimesActivity.Name, job.ModelTimeKey);
+                return job.ModelTimeKey.Length == 0 ? [] : await context.RecentModelTimesAsync(job.ModelTimeKey);
             }
             catch (TaskFailedException)
             {
@@ -575,7 +567,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
             try
             {
-                await context.CallActivityAsync<bool>(RecordModelTimeActivity.Name, new RecordModelTimeActivity.Request(job.ModelTimeKey, seconds));
+                await context.RecordModelTimeAsync(job.ModelTimeKey, seconds);
             }
             catch (TaskFailedException)
             {
@@ -620,7 +612,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             _holdsSlot = false;
             try
             {
-                await context.CallActivityAsync<bool>(ReleaseSlotActivity.Name, job.JobId, _transient);
+                await context.ReleaseSlotAsync(job, _transient);
             }
             catch (TaskFailedException ex)
             {
@@ -645,8 +637,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             };
             try
             {
-                await context.CallActivityAsync<string>(
-                    WriteManifestActivity.Name, new WriteManifestActivity.Request(job.OutputContainer, job.ManifestBlob, manifest) { Reports = reports, RunId = job.RunId }, _transient);
+                await context.WriteManifestAsync(job, manifest, reports, _transient);
                 return manifest.Result;
             }
             catch (TaskFailedException ex)
@@ -674,8 +665,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             try
             {
                 var body = WorkflowJson.Serialize(result);
-                await context.CallActivityAsync<int>(
-                    NotifyCallbackActivity.Name, new NotifyCallbackActivity.Request(job.CallbackUrl, job.JobId, body), _transient);
+                await context.NotifyCallbackAsync(job.CallbackUrl, job.JobId, body, _transient);
                 return result;
             }
             catch (TaskFailedException ex)
@@ -686,12 +676,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             }
         }
 
-        /// <summary>Calls an activity; when it fails for good, the job fails with <paramref name="code"/>.</summary>
-        private async Task<T> CallAsync<T>(string name, object input, string code)
+        /// <summary>Awaits an activity's call; when it fails for good, the job fails with <paramref name="code"/>.</summary>
+        private static async Task<T> OrFail<T>(Task<T> call, string code)
         {
             try
             {
-                return await context.CallActivityAsync<T>(name, input, _transient);
+                return await call;
             }
             catch (TaskFailedException ex)
             {
