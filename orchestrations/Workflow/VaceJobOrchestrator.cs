@@ -105,21 +105,6 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    /// <summary>
-    /// The warnings the custom status shows: at most 20, each cut to 300 characters, so the status stays far below
-    /// the engine's 16 KB limit whatever the document (the manifest keeps them all).
-    /// </summary>
-    internal static string[] StatusWarnings(VaceJobRequest job)
-    {
-        var shown = job.Warnings.Take(20).Select(w => $"{w.Path}: {w.Message}").Select(w => w.Length <= 300 ? w : w[..297] + "...").ToList();
-        if (job.Warnings.Count > shown.Count)
-        {
-            shown.Add($"and {job.Warnings.Count - shown.Count} more warnings (see the manifest)");
-        }
-
-        return [.. shown];
-    }
-
     /// <summary>The state of one execution; a new one on every replay.</summary>
     private sealed class Run(TaskOrchestrationContext context, VaceJobRequest job)
     {
@@ -129,19 +114,16 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>One wait for <see cref="SlotFreedEvent"/> at a time, so an event always completes the wait being awaited.</summary>
         private Task<string?>? _slotFreed;
         private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
-        private readonly Dictionary<string, PhaseTiming> _phases = job.Resume is { } resume ? new(resume.Phases) : [];
-        private VaceJobStatus _status = job.Resume?.Status ?? new() { Warnings = StatusWarnings(job) };
+        private readonly JobTimeline _timeline = new(context, job);
 
         /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
         private bool _holdsSlot = job.Resume is not null;
-        private string? _phase = job.Resume is null ? null : (job.Resume.Reported is null ? VaceJobPhase.Generating : VaceJobPhase.AwaitingBilledTask).ToString();
 
         /// <summary>
         /// The job's outcome, once reported (manifest, callback) while it follows a billed task: from then on a cancel
         /// changes nothing, and a continued execution carries it.
         /// </summary>
         private VaceJobResult? _reported = job.Resume?.Reported;
-        private DateTime _phaseStarted = job.Resume?.PhaseStarted ?? default;
 
         /// <summary>How the task's polls are scheduled (<see cref="JobSchedule"/>), from when, and when the last was due.</summary>
         private PollPlan _plan = job.Resume?.Plan ?? PollPlan.SteadyEvery(job.PollInterval);
@@ -181,8 +163,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
             // A job that followed a billed task has called back already: its record is brought up to date.
             result = _reported is not null ? await WriteManifestAsync(result) : await ReportAsync(result);
-            EndPhase();
-            Show(_status with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
+            _timeline.End();
+            _timeline.Show(s => s with { Phase = result.Succeeded ? VaceJobPhase.Succeeded : VaceJobPhase.Failed });
             if (result.Succeeded)
             {
                 Log.Succeeded(_log, job.JobId, result.Blob!);
@@ -200,13 +182,13 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             if (job.Resume is { } resume)
             {
-                Show(_status);
+                _timeline.Show(_timeline.Status);
                 return await FinishAsync(resume.TaskId);
             }
 
             if (job.Media.Count > 0)
             {
-                BeginPhase(VaceJobPhase.Probing);
+                _timeline.Begin(VaceJobPhase.Probing);
                 var problems = await OrFail(context.ProbeInputsAsync(job, _transient), VaceJobErrorCodes.InvalidInput);
                 if (problems.Count > 0)
                 {
@@ -219,7 +201,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 return Failure(VaceJobErrorCodes.Canceled, canceledWhileProbing);
             }
 
-            BeginPhase(VaceJobPhase.WaitingForSlot);
+            _timeline.Begin(VaceJobPhase.WaitingForSlot);
             var slotWait = job.SlotRetryInterval;
             for (var inLine = false; ; inLine = true)
             {
@@ -230,7 +212,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 _holdsSlot = true;
                 if (grant.Granted && context.CurrentUtcDateTime < Deadline)
                 {
-                    Show(_status with { SlotAcquiredAt = context.CurrentUtcDateTime, QueuePosition = null });
+                    _timeline.Show(s => s with { SlotAcquiredAt = context.CurrentUtcDateTime, QueuePosition = null });
                     break;
                 }
 
@@ -240,7 +222,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     return Failure(VaceJobErrorCodes.Timeout, $"No task slot became free within {job.MaxWait}.");
                 }
 
-                Show(_status with { QueuePosition = grant.Position });
+                _timeline.Show(s => s with { QueuePosition = grant.Position });
                 _slotFreed ??= context.WaitForExternalEvent<string?>(SlotFreedEvent);
                 if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline), _slotFreed) is { } reason)
                 {
@@ -255,7 +237,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 slotWait = NextSlotDelay(slotWait, job);
             }
 
-            BeginPhase(VaceJobPhase.Submitting);
+            _timeline.Begin(VaceJobPhase.Submitting);
             var recent = RecentModelTimesAsync();
             var submitted = await SubmitAsync();
             if (submitted.TaskId is not { } taskId)
@@ -271,11 +253,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 // Carried by the job itself, so every later report (and a continued execution) includes it.
                 job = job with { Warnings = [.. job.Warnings, SubmittedAgain(submitted.Interrupted)] };
-                _status = _status with { Warnings = StatusWarnings(job) };
+                _timeline.KeepWarnings(job);
             }
 
-            BeginPhase(VaceJobPhase.Generating);
-            Show(_status with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
+            _timeline.Begin(VaceJobPhase.Generating);
+            _timeline.Show(s => s with { TaskId = taskId, TaskStatus = DashScopeTaskStatus.Pending.ToWire() });
             return await FinishAsync(taskId);
         }
 
@@ -344,7 +326,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             {
                 outcome = await ReportAsync(outcome);
                 _reported = outcome;
-                BeginPhase(VaceJobPhase.AwaitingBilledTask);
+                _timeline.Begin(VaceJobPhase.AwaitingBilledTask);
 
                 // The end is no longer awaited by anyone: the task is followed at the steady interval from now.
                 _plan = PollPlan.SteadyEvery(job.PollInterval);
@@ -352,7 +334,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 _outageDelay = null;
             }
 
-            Show(_status with { Outcome = outcome with { Warnings = [] } });
+            _timeline.Show(s => s with { Outcome = outcome with { Warnings = [] } });
             var (task, _, continued) = await PollUntilEndAsync(taskId, Deadline + job.BilledTaskCeiling);
             if (continued)
             {
@@ -384,7 +366,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// </summary>
         private async Task<VaceJobResult> CopyAsync(string taskId, VaceJobResult outcome)
         {
-            BeginPhase(VaceJobPhase.Copying);
+            _timeline.Begin(VaceJobPhase.Copying);
             CopyOutputActivity.Result copy;
             try
             {
@@ -474,7 +456,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             PollTaskActivity.Result? task = null;
             for (var polls = 1; ; polls++)
             {
-                var delay = _outageDelay ?? JobSchedule.NextDue(_plan, _lastDue, _status.PollCount) - _lastDue;
+                var delay = _outageDelay ?? JobSchedule.NextDue(_plan, _lastDue, _timeline.Status.PollCount) - _lastDue;
                 var due = NextPollAt(_submittedAt + _lastDue, delay, context.CurrentUtcDateTime);
                 _lastDue = due - _submittedAt;
                 var fireAt = Min(due + JobSchedule.TimerPad(_plan, _lastDue, delay), until);
@@ -492,11 +474,11 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 if (polled.Outage is { } outage)
                 {
                     _outageDelay = NextOutageDelay(delay);
-                    Show(_status with
+                    _timeline.Show(s => s with
                     {
                         Outage = outage,
-                        OutageSince = _status.OutageSince ?? context.CurrentUtcDateTime,
-                        PollCount = _status.PollCount + 1,
+                        OutageSince = s.OutageSince ?? context.CurrentUtcDateTime,
+                        PollCount = s.PollCount + 1,
                         LastPolledAt = context.CurrentUtcDateTime,
                     });
                 }
@@ -504,7 +486,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 {
                     task = polled;
                     _outageDelay = null;
-                    Show(_status with { TaskStatus = task.Status.ToWire(), Outage = null, OutageSince = null, PollCount = _status.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
+                    _timeline.Show(s => s with { TaskStatus = task.Status.ToWire(), Outage = null, OutageSince = null, PollCount = s.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
                 }
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
@@ -524,7 +506,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     context.ContinueAsNew(
                         job with
                         {
-                            Resume = new VaceJobResume(taskId, Deadline, _outageDelay ?? delay, _status, _phases, _phaseStarted, _reported)
+                            Resume = new VaceJobResume(taskId, Deadline, _outageDelay ?? delay, _timeline.Status, _timeline.Phases, _timeline.PhaseStarted, _reported)
                             {
                                 Plan = _plan,
                                 SubmittedAt = _submittedAt,
@@ -626,14 +608,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// </summary>
         private async Task<VaceJobResult> WriteManifestAsync(VaceJobResult result, bool reports = false)
         {
-            BeginPhase(VaceJobPhase.WritingManifest);
+            _timeline.Begin(VaceJobPhase.WritingManifest);
             var manifest = new VaceJobManifest
             {
                 JobId = job.JobId,
                 Request = JsonNode.Parse(job.RequestJson)!.AsObject(),
                 Result = result with { ManifestBlob = job.ManifestBlob },
                 Warnings = job.Warnings,
-                Phases = _phases,
+                Phases = _timeline.Phases,
             };
             try
             {
@@ -661,7 +643,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 return result;
             }
 
-            BeginPhase(VaceJobPhase.Notifying);
+            _timeline.Begin(VaceJobPhase.Notifying);
             try
             {
                 var body = WorkflowJson.Serialize(result);
@@ -702,38 +684,14 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         {
             JobId = job.JobId,
             Succeeded = false,
-            TaskId = _status.TaskId,
-            TaskStatus = task?.Status.ToWire() ?? _status.TaskStatus,
+            TaskId = _timeline.Status.TaskId,
+            TaskStatus = task?.Status.ToWire() ?? _timeline.Status.TaskStatus,
             Usage = task?.Usage,
             SubmitTime = task?.SubmitTime,
             ScheduledTime = task?.ScheduledTime,
             EndTime = task?.EndTime,
             Warnings = job.Warnings,
         };
-
-        private void BeginPhase(VaceJobPhase phase)
-        {
-            EndPhase();
-            _phase = phase.ToString();
-            _phaseStarted = context.CurrentUtcDateTime;
-            Show(_status with { Phase = phase });
-        }
-
-        private void EndPhase()
-        {
-            if (_phase is not null)
-            {
-                _phases[_phase] = new PhaseTiming(_phaseStarted, context.CurrentUtcDateTime);
-                _phase = null;
-            }
-        }
-
-        /// <summary>Shows <paramref name="status"/> with the timeline so far: the phases that ended and when the current one began.</summary>
-        private void Show(VaceJobStatus status)
-        {
-            _status = status with { Phases = new Dictionary<string, PhaseTiming>(_phases), PhaseStartedAt = _phase is null ? null : _phaseStarted };
-            context.SetCustomStatus(_status);
-        }
 
         private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 

@@ -71,7 +71,7 @@ internal static class WorkflowCalls
             },
             options);
 
-    /// <summary>Writes the job's manifest (step 6), <paramref name="reports"/> when it first reports the outcome.</summary>
+    /// <summary>Writes the manifest (step 6); <paramref name="reports"/> when it first reports the outcome.</summary>
     public static Task<string> WriteManifestAsync(
         this TaskOrchestrationContext context, VaceJobRequest job, VaceJobManifest manifest, bool reports,
         TaskOptions? options = null) =>
@@ -84,7 +84,7 @@ internal static class WorkflowCalls
             },
             options);
 
-    /// <summary>POSTs <paramref name="bodyJson"/> to the job's callback URL (step 7): the receiver's status code.</summary>
+    /// <summary>POSTs <paramref name="bodyJson"/> to the callback URL (step 7): the status code it answered.</summary>
     public static Task<int> NotifyCallbackAsync(
         this TaskOrchestrationContext context, string url, string jobId, string bodyJson,
         TaskOptions? options = null) =>

@@ -448,7 +448,7 @@ public class VaceJobOrchestratorTests
         var many = Enumerable.Range(0, 500).Select(i => new JobIssue(JobIssueSeverity.Warning, "unknown_field", $"input.x{i}", new string('w', 2000))).ToArray();
         var job = Request("video_edit") with { Warnings = many };
 
-        var shown = VaceJobOrchestrator.StatusWarnings(job);
+        var shown = JobTimeline.StatusWarnings(job);
 
         Assert.Equal(21, shown.Length);
         Assert.All(shown, w => Assert.True(w.Length <= 300));
