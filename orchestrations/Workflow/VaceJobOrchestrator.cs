@@ -32,78 +32,12 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
     /// </summary>
     public const string SlotFreedEvent = "SlotFreed";
 
-    /// <summary>
-    /// For steps that fail only through passing trouble (storage, network): 5 attempts, waiting from the job's
-    /// <see cref="VaceJobRequest.StepRetryInterval"/> and doubling up to 1 min (2, 4, 8, 16 s by default).
-    /// </summary>
-    internal static RetryPolicy TransientRetry(VaceJobRequest job) => new(5, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(1))
-    {
-        // Another job's blob under this job's name stays another's, and a callback receiver that refused the request
-        // refuses it again: trying again cannot help.
-        HandleFailure = failure => failure.ErrorType != typeof(OutputConflictException).FullName
-            && failure.ErrorType != typeof(CallbackRefusedException).FullName,
-    };
-
-    /// <summary>
-    /// For the output copy: the result's URL lives 24 hours after the task ends, and the video is paid for, so passing
-    /// trouble (storage, network) is retried with backoff, up to 15 minutes apart, for the job's
-    /// <see cref="VaceJobRequest.OutputCopyWindow"/> (23 hours) before giving up.
-    /// </summary>
-    internal static RetryPolicy CopyRetry(VaceJobRequest job) =>
-        new(10_000, job.StepRetryInterval, 2.0, TimeSpan.FromMinutes(15), retryTimeout: job.OutputCopyWindow);
-
-    /// <summary>
-    /// Submissions the service refused for now (throttling recovers within about a minute): the quick attempts, as
-    /// the service asks (Retry-After) or doubling from 5 s; after them, every <see cref="VaceJobRequest.SubmitMaxRetry"/>.
-    /// </summary>
-    internal const int SubmitAttempts = 8;
-
-    internal static readonly TimeSpan SubmitFirstRetry = TimeSpan.FromSeconds(5);
-
-    /// <summary>The longest wait between polls while the service cannot be reached: the wait doubles up to this.</summary>
-    internal static readonly TimeSpan OutagePollCap = TimeSpan.FromMinutes(5);
-
     public override async Task<VaceJobResult> RunAsync(TaskOrchestrationContext context, VaceJobRequest input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         return await new Run(context, input).ExecuteAsync();
     }
-
-    /// <summary>
-    /// When the next poll is due: <paramref name="delay"/> after the previous one was due, not after it returned, so
-    /// polls keep to a grid counted from the submission and the time a poll takes is not added to every interval;
-    /// a poll that returned past its successor's time is followed at once.
-    /// </summary>
-    internal static DateTime NextPollAt(DateTime previousDue, TimeSpan delay, DateTime now) =>
-        previousDue + delay > now ? previousDue + delay : now;
-
-    /// <summary>The delay before the next poll after one that could not reach the service: doubling up to 5 min.</summary>
-    internal static TimeSpan NextOutageDelay(TimeSpan previous) => Min(previous * 2, OutagePollCap);
-
-    /// <summary>
-    /// How long a slot is leased: the job's wait, the time it may follow a billed task past its deadline, and a
-    /// margin. A job that vanishes (terminated, purged) loses its slot when the lease ends.
-    /// </summary>
-    internal static TimeSpan SlotLease(VaceJobRequest job) => job.MaxWait + job.BilledTaskCeiling + TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// The delay before asking again for a slot: doubling up to 4 intervals. Asking less often the longer a job
-    /// waits keeps its history short; its place in line is kept meanwhile, well inside the line's staleness limit.
-    /// </summary>
-    internal static TimeSpan NextSlotDelay(TimeSpan previous, VaceJobRequest job) => Min(previous * 2, job.SlotRetryInterval * 4);
-
-    /// <summary>
-    /// The wait after refused submission <paramref name="attempt"/> (1-based): for the quick attempts the service's
-    /// Retry-After, else doubling from 5 s, up to the job's <see cref="VaceJobRequest.SubmitMaxRetry"/> (1 min); after
-    /// them that maximum, whatever the service asks, so a service that is down for long is asked once a minute.
-    /// </summary>
-    internal static TimeSpan SubmitDelay(int attempt, TimeSpan? retryAfter, VaceJobRequest job) =>
-        attempt >= SubmitAttempts ? job.SubmitMaxRetry
-        : retryAfter is { } asked && asked > TimeSpan.Zero ? Min(asked, job.SubmitMaxRetry)
-        : Min(SubmitFirstRetry * Math.Pow(2, attempt - 1), job.SubmitMaxRetry);
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>The state of one execution; a new one on every replay.</summary>
     private sealed class Run(TaskOrchestrationContext context, VaceJobRequest job)
@@ -113,7 +47,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
         /// <summary>One wait for <see cref="SlotFreedEvent"/> at a time, so an event always completes the wait being awaited.</summary>
         private Task<string?>? _slotFreed;
-        private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(TransientRetry(job));
+        private readonly TaskOptions _transient = TaskOptions.FromRetryPolicy(JobSchedule.TransientRetry(job));
         private readonly JobTimeline _timeline = new(context, job);
 
         /// <summary>The job holds a task slot, or its place in line for one: either is given back before the job ends.</summary>
@@ -205,7 +139,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             var slotWait = job.SlotRetryInterval;
             for (var inLine = false; ; inLine = true)
             {
-                var grant = await context.AcquireSlotAsync(job, SlotLease(job), inLine, _transient);
+                var grant = await context.AcquireSlotAsync(job, JobSchedule.SlotLease(job), inLine, _transient);
 
                 // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
                 // or the jobs behind it wait until the place goes stale (2 min or more).
@@ -234,7 +168,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                     _slotFreed = null;
                 }
 
-                slotWait = NextSlotDelay(slotWait, job);
+                slotWait = JobSchedule.NextSlotDelay(slotWait, job);
             }
 
             _timeline.Begin(VaceJobPhase.Submitting);
@@ -370,7 +304,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             CopyOutputActivity.Result copy;
             try
             {
-                copy = await context.CopyOutputAsync(job, taskId, TaskOptions.FromRetryPolicy(CopyRetry(job)));
+                copy = await context.CopyOutputAsync(job, taskId, TaskOptions.FromRetryPolicy(JobSchedule.CopyRetry(job)));
             }
             catch (TaskFailedException ex)
             {
@@ -431,7 +365,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
 
                 // A refusal that created nothing is tried again while the deadline allows: an outage of minutes is
                 // waited out; the job ends with the service's last refusal once the next try would be too late.
-                var retryAt = context.CurrentUtcDateTime + SubmitDelay(attempt, submitted.RetryAfter, job);
+                var retryAt = context.CurrentUtcDateTime + JobSchedule.SubmitDelay(attempt, submitted.RetryAfter, job);
                 if (!submitted.Retryable || retryAt >= Deadline)
                 {
                     return submitted;
@@ -457,7 +391,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
             for (var polls = 1; ; polls++)
             {
                 var delay = _outageDelay ?? JobSchedule.NextDue(_plan, _lastDue, _timeline.Status.PollCount) - _lastDue;
-                var due = NextPollAt(_submittedAt + _lastDue, delay, context.CurrentUtcDateTime);
+                var due = JobSchedule.NextPollAt(_submittedAt + _lastDue, delay, context.CurrentUtcDateTime);
                 _lastDue = due - _submittedAt;
                 var fireAt = Min(due + JobSchedule.TimerPad(_plan, _lastDue, delay), until);
                 if (_reported is not null)
@@ -473,7 +407,7 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
                 var polled = await context.PollTaskAsync(taskId, _transient);
                 if (polled.Outage is { } outage)
                 {
-                    _outageDelay = NextOutageDelay(delay);
+                    _outageDelay = JobSchedule.NextOutageDelay(delay);
                     _timeline.Show(s => s with
                     {
                         Outage = outage,
