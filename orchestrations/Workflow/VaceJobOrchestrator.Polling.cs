@@ -8,6 +8,27 @@ public sealed partial class VaceJobOrchestrator
 {
     private sealed partial class Run
     {
+        /// <summary>Ends a job canceled or out of time: its task canceled if it can be, else followed as billed.</summary>
+        /// <remarks>Null when the job continued as new while following the task.</remarks>
+        private async Task<VaceJobResult?> StopAsync(
+            string taskId, PollTaskActivity.Result? task, string? canceledBecause)
+        {
+            var status = task?.Status ?? DashScopeTaskStatus.Pending;
+            // The job ends here, canceled or out of time; its task ends only if the service still lets it be canceled.
+            var (code, why) = canceledBecause is not null
+                ? (VaceJobErrorCodes.Canceled, canceledBecause)
+                : (VaceJobErrorCodes.Timeout, $"The task was still {status.ToWire()} after {job.MaxWait}");
+            if (await TryCancelTaskAsync(taskId))
+            {
+                await ReleaseSlotAsync();
+                return Failure(code, $"{why}; the task was canceled.", task);
+            }
+
+            return await FollowBilledTaskAsync(taskId, Failure(code,
+                $"{why}; the task was already {status.ToWire()} and could not be canceled: it runs on and is billed. The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the deadline) and copies a video it makes.",
+                task));
+        }
+
         /// <summary>
         /// The job has ended (<paramref name="outcome"/>) but its task runs on and is billed: reports the outcome now
         /// (manifest, callback), keeps the slot — the account's limit counts the task — until a poll sees the task end

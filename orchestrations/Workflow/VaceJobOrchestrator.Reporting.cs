@@ -10,6 +10,24 @@ public sealed partial class VaceJobOrchestrator
 {
     private sealed partial class Run
     {
+        /// <summary>The job's outcome from its ended task: the copied video, or the task's failure.</summary>
+        private async Task<VaceJobResult> EndedAsync(string taskId, PollTaskActivity.Result task)
+        {
+            switch (task.Status)
+            {
+                case DashScopeTaskStatus.Succeeded when task.HasVideo:
+                    return await CopyAsync(taskId, Outcome(task) with { Succeeded = true });
+                case DashScopeTaskStatus.Failed:
+                    return Failure(task.Code ?? "TaskFailed", task.Message ?? "The task failed without a message.", task);
+                case DashScopeTaskStatus.Canceled:
+                    return Failure(VaceJobErrorCodes.Canceled, "The task was canceled.", task);
+                case DashScopeTaskStatus.Unknown:
+                    return Failure(VaceJobErrorCodes.TaskUnknown, "DashScope no longer knows the task (UNKNOWN): it expired or never existed.", task);
+                default:
+                    return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
+            }
+        }
+
         /// <summary>
         /// Copies the task's video into the job's output blob: <paramref name="outcome"/> with the blob's details, or
         /// failed with the copy's own code (OutputExpired, OutputTooLarge, OutputRefused) or OutputExpired when it kept failing for its window.
