@@ -17,8 +17,8 @@ public sealed partial class VaceJobOrchestrator
             {
                 var grant = await context.AcquireSlotAsync(job, JobSchedule.SlotLease(job), inLine, _transient);
 
-                // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it back,
-                // or the jobs behind it wait until the place goes stale (2 min or more).
+                // Refused, the job still has a place in line: one that stops waiting (canceled, timed out) gives it
+                // back, or the jobs behind it wait until the place goes stale (2 min or more).
                 _holdsSlot = true;
                 if (grant.Granted && context.CurrentUtcDateTime < Deadline)
                 {
@@ -26,7 +26,8 @@ public sealed partial class VaceJobOrchestrator
                     return null;
                 }
 
-                // A slot granted only at (or past) the deadline is given back unused: the job is out of time before it pays.
+                // A slot granted only at (or past) the deadline is given back unused: the job is out of time before
+                // it pays.
                 if (context.CurrentUtcDateTime >= Deadline)
                 {
                     return Failure(VaceJobErrorCodes.Timeout, $"No task slot became free within {job.MaxWait}.");
@@ -34,7 +35,8 @@ public sealed partial class VaceJobOrchestrator
 
                 _timeline.Show(s => s with { QueuePosition = grant.Position });
                 _slotFreed ??= context.WaitForExternalEvent<string?>(SlotFreedEvent);
-                if (await WaitOrCancelAsync(Min(context.CurrentUtcDateTime + slotWait, Deadline), _slotFreed) is { } reason)
+                var askAgainAt = Min(context.CurrentUtcDateTime + slotWait, Deadline);
+                if (await WaitOrCancelAsync(askAgainAt, _slotFreed) is { } reason)
                 {
                     return Failure(VaceJobErrorCodes.Canceled, reason);
                 }
@@ -56,10 +58,8 @@ public sealed partial class VaceJobOrchestrator
             return problems.Count > 0 ? Failure(VaceJobErrorCodes.InvalidInput, string.Join(" ", problems)) : null;
         }
 
-        /// <summary>
-        /// Submits, waiting on durable timers while the service refuses for now (it created nothing then). Storage
-        /// trouble inside the activity is retried by the engine's policy.
-        /// </summary>
+        /// <summary>Submits, waiting on durable timers while the service refuses for now (creating nothing).</summary>
+        /// <remarks>Storage trouble inside the activity is retried by the engine's policy.</remarks>
         private async Task<SubmitTaskActivity.Result> SubmitAsync()
         {
             for (var attempt = 1; ; attempt++)
@@ -87,10 +87,11 @@ public sealed partial class VaceJobOrchestrator
             }
         }
 
-        /// <summary>
-        /// Gives back the slot or the place in line. If storage keeps failing, the job goes on: the slot expires with
-        /// its lease, and failing here would end the orchestration with an exception and leave the video uncopied.
-        /// </summary>
+        /// <summary>Gives back the slot or the place in line.</summary>
+        /// <remarks>
+        /// If storage keeps failing, the job goes on: the slot expires with its lease, and failing here would end the
+        /// orchestration with an exception and leave the video uncopied.
+        /// </remarks>
         private async Task ReleaseSlotAsync()
         {
             if (!_holdsSlot)
@@ -113,6 +114,9 @@ public sealed partial class VaceJobOrchestrator
             Jobs.JobIssueSeverity.Warning,
             Jobs.JobIssueCodes.SubmittedAgain,
             "input",
-            $"{interrupted} earlier submission(s) of this job were interrupted before the service's answer was recorded, and it was submitted again (Vace:ResubmitInterrupted): each interrupted attempt may also have created a task at DashScope, billed if it succeeded. Look for tasks created around this job's submit time in the DashScope console.");
+            $"{interrupted} earlier submission(s) of this job were interrupted before the service's answer was "
+            + "recorded, and it was submitted again (Vace:ResubmitInterrupted): each interrupted attempt may also have "
+            + "created a task at DashScope, billed if it succeeded. Look for tasks created around this job's submit "
+            + "time in the DashScope console.");
     }
 }

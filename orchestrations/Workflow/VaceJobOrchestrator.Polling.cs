@@ -8,7 +8,7 @@ public sealed partial class VaceJobOrchestrator
 {
     private sealed partial class Run
     {
-        /// <summary>Ends a job canceled or out of time: its task canceled if it can be, else followed as billed.</summary>
+        /// <summary>Ends a job canceled or out of time: its task canceled if it can be, else followed.</summary>
         /// <remarks>Null when the job continued as new while following the task.</remarks>
         private async Task<VaceJobResult?> StopAsync(
             string taskId, PollTaskActivity.Result? task, string? canceledBecause)
@@ -25,16 +25,19 @@ public sealed partial class VaceJobOrchestrator
             }
 
             return await FollowBilledTaskAsync(taskId, Failure(code,
-                $"{why}; the task was already {status.ToWire()} and could not be canceled: it runs on and is billed. The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the deadline) and copies a video it makes.",
+                $"{why}; the task was already {status.ToWire()} and could not be canceled: it runs on and is billed. "
+                + $"The job holds its task slot until the task ends (at most {job.BilledTaskCeiling} past the "
+                + "deadline) and copies a video it makes.",
                 task));
         }
 
-        /// <summary>
-        /// The job has ended (<paramref name="outcome"/>) but its task runs on and is billed: reports the outcome now
-        /// (manifest, callback), keeps the slot — the account's limit counts the task — until a poll sees the task end
-        /// or <see cref="VaceJobRequest.BilledTaskCeiling"/> passes, then copies a video the task made. The outcome
-        /// stays the job's; the manifest adds what became of the task. Null when it continued as new.
-        /// </summary>
+        /// <summary>Follows a task that runs on, billed, after the job ended with <paramref name="outcome"/>.</summary>
+        /// <remarks>
+        /// Reports the outcome now (manifest, callback), keeps the slot — the account's limit counts the task —
+        /// until a poll sees the task end or <see cref="VaceJobRequest.BilledTaskCeiling"/> passes, then copies a
+        /// video the task made. The outcome stays the job's; the manifest adds what became of the task. Null when it
+        /// continued as new.
+        /// </remarks>
         private async Task<VaceJobResult?> FollowBilledTaskAsync(string taskId, VaceJobResult outcome)
         {
             if (_reported is null)
@@ -57,18 +60,34 @@ public sealed partial class VaceJobOrchestrator
             }
 
             await ReleaseSlotAsync();
-            var ended = outcome with { TaskStatus = task?.Status.ToWire() ?? outcome.TaskStatus, Usage = task?.Usage ?? outcome.Usage, EndTime = task?.EndTime };
+            var ended = outcome with
+            {
+                TaskStatus = task?.Status.ToWire() ?? outcome.TaskStatus,
+                Usage = task?.Usage ?? outcome.Usage,
+                EndTime = task?.EndTime,
+            };
             if (task is { Status: DashScopeTaskStatus.Succeeded, HasVideo: true })
             {
                 var copied = await CopyAsync(taskId, ended);
                 return copied.BlobUrl is not null
-                    ? copied with { ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded; its video, paid for, was copied to {job.OutputContainer}/{job.OutputBlob}.") }
-                    : copied with { ErrorCode = outcome.ErrorCode, ErrorMessage = Append(outcome.ErrorMessage, $"The task then succeeded, but its video could not be copied: {copied.ErrorMessage}") };
+                    ? copied with
+                    {
+                        ErrorMessage = Append(outcome.ErrorMessage, "The task then succeeded; its video, paid for, "
+                            + $"was copied to {job.OutputContainer}/{job.OutputBlob}."),
+                    }
+                    : copied with
+                    {
+                        ErrorCode = outcome.ErrorCode,
+                        ErrorMessage = Append(outcome.ErrorMessage,
+                            $"The task then succeeded, but its video could not be copied: {copied.ErrorMessage}"),
+                    };
             }
 
             return ended with
             {
-                ErrorMessage = Append(outcome.ErrorMessage, task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown)
+                ErrorMessage = Append(
+                    outcome.ErrorMessage,
+                    task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown)
                     ? $"The task then ended {t.Status.ToWire()}."
                     : $"The task had not ended {job.BilledTaskCeiling} past the deadline; its slot was given back."),
             };
@@ -83,18 +102,19 @@ public sealed partial class VaceJobOrchestrator
             }
             catch (TaskFailedException ex)
             {
-                // The service could not be asked (an outage): the task may run on, so it is followed like a running one.
+                // The service could not be asked (an outage): the task may run on, and is followed as running.
                 Log.TaskNotCanceled(_log, job.JobId, taskId, ex.FailureDetails.ErrorMessage);
                 return false;
             }
         }
 
-        /// <summary>
-        /// Polls on durable timers until the task ends, <paramref name="until"/> passes or (until its outcome is
-        /// reported) the job is canceled — or, after <see cref="VaceJobRequest.PollsPerExecution"/> polls, continues as
-        /// new with the state to pick up from (and the outcome already reported).
-        /// A poll that cannot reach the service changes nothing but the wait, which backs off up to 5 min.
-        /// </summary>
+        /// <summary>Polls on durable timers until the task ends, <paramref name="until"/> passes or a cancel.</summary>
+        /// <remarks>
+        /// A cancel counts only until the job's outcome is reported. After
+        /// <see cref="VaceJobRequest.PollsPerExecution"/> polls the job continues as new with the state to pick up
+        /// from (and the outcome already reported). A poll that cannot reach the service changes nothing but the wait,
+        /// which backs off up to 5 min.
+        /// </remarks>
         private async Task<(PollTaskActivity.Result? Task, string? CanceledBecause, bool Continued)> PollUntilEndAsync(
             string taskId, DateTime until)
         {
@@ -107,7 +127,8 @@ public sealed partial class VaceJobOrchestrator
                 var fireAt = Min(due + JobSchedule.TimerPad(_plan, _lastDue, delay), until);
                 if (_reported is not null)
                 {
-                    // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a wait short.
+                    // The job has ended for its user: a cancel (perhaps the one that ended it) no longer cuts a
+                    // wait short.
                     await context.CreateTimer(fireAt, CancellationToken.None);
                 }
                 else if (await WaitOrCancelAsync(fireAt) is { } reason)
@@ -131,11 +152,19 @@ public sealed partial class VaceJobOrchestrator
                 {
                     task = polled;
                     _outageDelay = null;
-                    _timeline.Show(s => s with { TaskStatus = task.Status.ToWire(), Outage = null, OutageSince = null, PollCount = s.PollCount + 1, LastPolledAt = context.CurrentUtcDateTime });
+                    _timeline.Show(s => s with
+                    {
+                        TaskStatus = task.Status.ToWire(),
+                        Outage = null,
+                        OutageSince = null,
+                        PollCount = s.PollCount + 1,
+                        LastPolledAt = context.CurrentUtcDateTime,
+                    });
                 }
 
                 // Timers may fire a little early: the deadline is checked against the context's time, never assumed.
-                if (task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown) || context.CurrentUtcDateTime >= until)
+                if (task is { } t && (t.Status.IsTerminal() || t.Status == DashScopeTaskStatus.Unknown)
+                    || context.CurrentUtcDateTime >= until)
                 {
                     return (task, null, false);
                 }
@@ -151,7 +180,14 @@ public sealed partial class VaceJobOrchestrator
                     context.ContinueAsNew(
                         job with
                         {
-                            Resume = new VaceJobResume(taskId, Deadline, _outageDelay ?? delay, _timeline.Status, _timeline.Phases, _timeline.PhaseStarted, _reported)
+                            Resume = new VaceJobResume(
+                                taskId,
+                                Deadline,
+                                _outageDelay ?? delay,
+                                _timeline.Status,
+                                _timeline.Phases,
+                                _timeline.PhaseStarted,
+                                _reported)
                             {
                                 Plan = _plan,
                                 SubmittedAt = _submittedAt,
@@ -164,10 +200,8 @@ public sealed partial class VaceJobOrchestrator
             }
         }
 
-        /// <summary>
-        /// The recent model times of the job's kind, for its poll schedule; none when they cannot be read (the schedule
-        /// is then the SDK's). Tried once: the first poll should not wait for retries.
-        /// </summary>
+        /// <summary>The recent model times of the job's kind, for its polls; none when they cannot be read.</summary>
+        /// <remarks>The schedule is then the SDK's. Tried once: the first poll should not wait for retries.</remarks>
         private async Task<IReadOnlyList<double>> RecentModelTimesAsync()
         {
             try
@@ -180,7 +214,8 @@ public sealed partial class VaceJobOrchestrator
             }
         }
 
-        /// <summary>Records the model time of a task that succeeded: from its submission to its end, by the service's clock if it says.</summary>
+        /// <summary>Records the model time of a task that succeeded: from its submission to its end.</summary>
+        /// <remarks>By the service's clock if it says, else by the orchestration's.</remarks>
         private async Task RecordModelTimeAsync(PollTaskActivity.Result task)
         {
             if (job.ModelTimeKey.Length == 0)
@@ -188,7 +223,9 @@ public sealed partial class VaceJobOrchestrator
                 return;
             }
 
-            var seconds = DashScopeTaskOutput.ParseTime(task.EndTime) - DashScopeTaskOutput.ParseTime(task.SubmitTime) is { } taken && taken > TimeSpan.Zero
+            var serviceTime =
+                DashScopeTaskOutput.ParseTime(task.EndTime) - DashScopeTaskOutput.ParseTime(task.SubmitTime);
+            var seconds = serviceTime is { } taken && taken > TimeSpan.Zero
                 ? taken.TotalSeconds
                 : (context.CurrentUtcDateTime - _submittedAt).TotalSeconds;
 

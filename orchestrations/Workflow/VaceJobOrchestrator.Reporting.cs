@@ -18,28 +18,34 @@ public sealed partial class VaceJobOrchestrator
                 case DashScopeTaskStatus.Succeeded when task.HasVideo:
                     return await CopyAsync(taskId, Outcome(task) with { Succeeded = true });
                 case DashScopeTaskStatus.Failed:
-                    return Failure(task.Code ?? "TaskFailed", task.Message ?? "The task failed without a message.", task);
+                    return Failure(
+                        task.Code ?? "TaskFailed", task.Message ?? "The task failed without a message.", task);
                 case DashScopeTaskStatus.Canceled:
                     return Failure(VaceJobErrorCodes.Canceled, "The task was canceled.", task);
                 case DashScopeTaskStatus.Unknown:
-                    return Failure(VaceJobErrorCodes.TaskUnknown, "DashScope no longer knows the task (UNKNOWN): it expired or never existed.", task);
+                    return Failure(
+                        VaceJobErrorCodes.TaskUnknown,
+                        "DashScope no longer knows the task (UNKNOWN): it expired or never existed.",
+                        task);
                 default:
                     return Failure(VaceJobErrorCodes.StepFailed, "The task succeeded without a video_url.", task);
             }
         }
 
-        /// <summary>
-        /// Copies the task's video into the job's output blob: <paramref name="outcome"/> with the blob's details, or
-        /// failed with the copy's own code (OutputExpired, OutputTooLarge, OutputRefused) or OutputExpired when it kept failing for its window.
-        /// The copy asks the service for the video's signed URL itself, so the URL never enters the history.
-        /// </summary>
+        /// <summary>Copies the task's video to the output blob: <paramref name="outcome"/> with its details.</summary>
+        /// <remarks>
+        /// Or failed with the copy's own code (OutputExpired, OutputTooLarge, OutputRefused), or OutputExpired when it
+        /// kept failing for its window. The copy asks the service for the video's signed URL itself, so the URL never
+        /// enters the history.
+        /// </remarks>
         private async Task<VaceJobResult> CopyAsync(string taskId, VaceJobResult outcome)
         {
             _timeline.Begin(VaceJobPhase.Copying);
             CopyOutputActivity.Result copy;
             try
             {
-                copy = await context.CopyOutputAsync(job, taskId, TaskOptions.FromRetryPolicy(JobSchedule.CopyRetry(job)));
+                var retry = TaskOptions.FromRetryPolicy(JobSchedule.CopyRetry(job));
+                copy = await context.CopyOutputAsync(job, taskId, retry);
             }
             catch (TaskFailedException ex)
             {
@@ -47,7 +53,8 @@ public sealed partial class VaceJobOrchestrator
                 {
                     Succeeded = false,
                     ErrorCode = VaceJobErrorCodes.OutputExpired,
-                    ErrorMessage = $"The output could not be copied within {job.OutputCopyWindow}, before its URL expired: {ex.FailureDetails.ErrorMessage}",
+                    ErrorMessage = $"The output could not be copied within {job.OutputCopyWindow}, before its URL "
+                        + $"expired: {ex.FailureDetails.ErrorMessage}",
                 };
             }
 
@@ -67,10 +74,11 @@ public sealed partial class VaceJobOrchestrator
             };
         }
 
-        /// <summary>
-        /// Writes the manifest; <paramref name="reports"/> when this write first reports the job's outcome, which the
-        /// activity then measures (a rewrite — after a callback, or once a billed task has ended — is not counted again).
-        /// </summary>
+        /// <summary>Writes the manifest; <paramref name="reports"/> when it first reports the job's outcome.</summary>
+        /// <remarks>
+        /// The activity then measures the outcome; a rewrite — after a callback, or once a billed task has ended — is
+        /// not counted again.
+        /// </remarks>
         private async Task<VaceJobResult> WriteManifestAsync(VaceJobResult result, bool reports = false)
         {
             _timeline.Begin(VaceJobPhase.WritingManifest);
@@ -89,11 +97,13 @@ public sealed partial class VaceJobOrchestrator
             }
             catch (TaskFailedException ex)
             {
-                return result with { ErrorMessage = Append(result.ErrorMessage, $"The manifest could not be written: {ex.FailureDetails.ErrorMessage}") };
+                var why = $"The manifest could not be written: {ex.FailureDetails.ErrorMessage}";
+                return result with { ErrorMessage = Append(result.ErrorMessage, why) };
             }
         }
 
-        /// <summary>Reports the job's outcome: its manifest, then its callback; a callback not delivered is recorded in the manifest too.</summary>
+        /// <summary>Reports the job's outcome: its manifest, then its callback.</summary>
+        /// <remarks>A callback not delivered is recorded in the manifest too.</remarks>
         private async Task<VaceJobResult> ReportAsync(VaceJobResult result)
         {
             result = await WriteManifestAsync(result, reports: true);
@@ -118,7 +128,11 @@ public sealed partial class VaceJobOrchestrator
             catch (TaskFailedException ex)
             {
                 // The video is safe in storage; a callback that cannot be reached does not undo the job.
-                var warning = new Jobs.JobIssue(Jobs.JobIssueSeverity.Warning, "callback_failed", "callback_url", $"The callback could not be delivered: {ex.FailureDetails.ErrorMessage}");
+                var warning = new Jobs.JobIssue(
+                    Jobs.JobIssueSeverity.Warning,
+                    "callback_failed",
+                    "callback_url",
+                    $"The callback could not be delivered: {ex.FailureDetails.ErrorMessage}");
                 return result with { Warnings = [.. result.Warnings, warning] };
             }
         }

@@ -9,12 +9,12 @@ public sealed partial class VaceJobOrchestrator
     {
         /// <summary>The reason of a Cancel already received, or null.</summary>
         private string? CanceledReason() =>
-            _cancel.IsCompleted ? (_cancel.Result is { Length: > 0 } why ? $"Canceled: {why}" : "Canceled by request") : null;
+            !_cancel.IsCompleted ? null
+            : _cancel.Result is { Length: > 0 } why ? $"Canceled: {why}"
+            : "Canceled by request";
 
-        /// <summary>
-        /// Waits on a durable timer, or until the job is canceled (then the reason, else null), or until
-        /// <paramref name="wake"/> completes.
-        /// </summary>
+        /// <summary>Waits on a durable timer, or until a cancel or <paramref name="wake"/> completes.</summary>
+        /// <returns>The reason when the job was canceled, else null.</returns>
         private async Task<string?> WaitOrCancelAsync(DateTime fireAt, Task? wake = null)
         {
             using var timerCancel = new CancellationTokenSource();
@@ -30,7 +30,7 @@ public sealed partial class VaceJobOrchestrator
             return null;
         }
 
-        /// <summary>Awaits an activity's call; when it fails for good, the job fails with <paramref name="code"/>.</summary>
+        /// <summary>Awaits an activity; when it fails for good, the job fails with <paramref name="code"/>.</summary>
         private static async Task<T> OrFail<T>(Task<T> call, string code)
         {
             try

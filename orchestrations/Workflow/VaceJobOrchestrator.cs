@@ -60,10 +60,8 @@ public sealed partial class VaceJobOrchestrator : TaskOrchestrator<VaceJobReques
         /// <summary>The job holds a task slot or its place in line: either is given back before the job ends.</summary>
         private bool _holdsSlot = job.Resume is not null;
 
-        /// <summary>
-        /// The job's outcome, once reported (manifest, callback) while it follows a billed task: from then on a cancel
-        /// changes nothing, and a continued execution carries it.
-        /// </summary>
+        /// <summary>The job's outcome, once reported (manifest, callback) while it follows a billed task.</summary>
+        /// <remarks>From then on a cancel changes nothing, and a continued execution carries it.</remarks>
         private VaceJobResult? _reported = job.Resume?.Reported;
 
         /// <summary>How the task's polls are scheduled (<see cref="JobSchedule"/>).</summary>
