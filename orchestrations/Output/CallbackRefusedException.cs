@@ -4,7 +4,7 @@ namespace VaceFunctions.Orchestrations.Output;
 
 /// <summary>
 /// A callback that no retry delivers: its URL is at an address the host may not use, or the receiver answered a 4xx
-/// other than 408, 425 or 429 (it refused this request, not the moment). Not retried (<see cref="Workflow.VaceJobOrchestrator.TransientRetry"/>).
+/// other than 408, 425 or 429 (it refused this request, not the moment). Not retried (<see cref="Workflow.JobSchedule.TransientRetry"/>).
 /// </summary>
 public sealed class CallbackRefusedException(string message, HttpStatusCode? statusCode, Exception? inner = null)
     : HttpRequestException(message, inner, statusCode)

@@ -65,14 +65,14 @@ public class VaceJobOrchestratorTests
         var interval = TimeSpan.FromSeconds(5);
 
         // Each poll took 0.3 s: the next is still due 5 s after the previous was due, not 5.3 s.
-        var first = VaceJobOrchestrator.NextPollAt(submitted, interval, submitted);
-        var second = VaceJobOrchestrator.NextPollAt(first, interval, first + TimeSpan.FromSeconds(0.3));
-        var third = VaceJobOrchestrator.NextPollAt(second, interval, second + TimeSpan.FromSeconds(0.3));
+        var first = JobSchedule.NextPollAt(submitted, interval, submitted);
+        var second = JobSchedule.NextPollAt(first, interval, first + TimeSpan.FromSeconds(0.3));
+        var third = JobSchedule.NextPollAt(second, interval, second + TimeSpan.FromSeconds(0.3));
         Assert.Equal([submitted.AddSeconds(5), submitted.AddSeconds(10), submitted.AddSeconds(15)], [first, second, third]);
 
         // A poll that returned 7 s after it was due: the next one at once, then the grid again from there.
         var late = third + TimeSpan.FromSeconds(7);
-        Assert.Equal(late, VaceJobOrchestrator.NextPollAt(third, interval, late));
+        Assert.Equal(late, JobSchedule.NextPollAt(third, interval, late));
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public class VaceJobOrchestratorTests
     public async Task Run_WaitingForASlot_AsksLessOftenUpToFourIntervals()
     {
         var defaults = Request("video_edit");
-        Assert.Equal([5, 10, 20, 20], Schedule(defaults.SlotRetryInterval, d => VaceJobOrchestrator.NextSlotDelay(d, defaults), 4));
+        Assert.Equal([5, 10, 20, 20], Schedule(defaults.SlotRetryInterval, d => JobSchedule.NextSlotDelay(d, defaults), 4));
 
         var job = Fast(defaults);
         await using var workflow = Happy().OnSequence(AcquireSlotActivity.Name,
@@ -261,7 +261,7 @@ public class VaceJobOrchestratorTests
     [Fact]
     public void TransientRetry_ByDefault_TriesFiveTimesWaiting2_4_8_16Seconds()
     {
-        var policy = VaceJobOrchestrator.TransientRetry(Request("video_edit"));
+        var policy = JobSchedule.TransientRetry(Request("video_edit"));
 
         Assert.Equal((5, TimeSpan.FromSeconds(2), 2.0, TimeSpan.FromMinutes(1)), (policy.MaxNumberOfAttempts, policy.FirstRetryInterval, policy.BackoffCoefficient, policy.MaxRetryInterval));
     }
@@ -270,20 +270,20 @@ public class VaceJobOrchestratorTests
     public void SubmitDelay_WithoutRetryAfter_DoublesFromFiveSecondsUpToAMinute_HonorsRetryAfter_ThenEveryMinute()
     {
         var job = Request("video_edit");
-        Assert.Equal([5, 10, 20, 40, 60, 60, 60, 60, 60], Enumerable.Range(1, VaceJobOrchestrator.SubmitAttempts + 1).Select(a => VaceJobOrchestrator.SubmitDelay(a, null, job).TotalSeconds));
-        Assert.Equal(TimeSpan.FromSeconds(3), VaceJobOrchestrator.SubmitDelay(4, TimeSpan.FromSeconds(3), job));
-        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(1, TimeSpan.FromMinutes(10), job));
-        Assert.Equal(TimeSpan.FromSeconds(20), VaceJobOrchestrator.SubmitDelay(3, TimeSpan.Zero, job));
+        Assert.Equal([5, 10, 20, 40, 60, 60, 60, 60, 60], Enumerable.Range(1, JobSchedule.SubmitAttempts + 1).Select(a => JobSchedule.SubmitDelay(a, null, job).TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(3), JobSchedule.SubmitDelay(4, TimeSpan.FromSeconds(3), job));
+        Assert.Equal(TimeSpan.FromMinutes(1), JobSchedule.SubmitDelay(1, TimeSpan.FromMinutes(10), job));
+        Assert.Equal(TimeSpan.FromSeconds(20), JobSchedule.SubmitDelay(3, TimeSpan.Zero, job));
 
         // Once the quick attempts are spent, a short Retry-After no longer sets the pace.
-        Assert.Equal(TimeSpan.FromMinutes(1), VaceJobOrchestrator.SubmitDelay(VaceJobOrchestrator.SubmitAttempts, TimeSpan.FromSeconds(3), job));
+        Assert.Equal(TimeSpan.FromMinutes(1), JobSchedule.SubmitDelay(JobSchedule.SubmitAttempts, TimeSpan.FromSeconds(3), job));
     }
 
     [Fact]
     public async Task Run_SubmissionsRefusedPastTheQuickAttempts_AreTriedAgainUntilTheServiceIsBack()
     {
         var job = Fast(Request("video_edit")) with { SubmitMaxRetry = TimeSpan.FromMilliseconds(100) };
-        var refusals = VaceJobOrchestrator.SubmitAttempts + 4;
+        var refusals = JobSchedule.SubmitAttempts + 4;
         var answers = Enumerable.Range(0, refusals)
             .Select(_ => (Func<object?>)(() => new SubmitTaskActivity.Result(null, "ConnectionFailed", "Could not connect to DashScope.") { Retryable = true }))
             .Append(() => SubmitTaskActivity.Result.Created("task-1"))
@@ -306,7 +306,7 @@ public class VaceJobOrchestratorTests
 
         Assert.Equal("ConnectionFailed", result.ErrorCode);
         var submits = workflow.Calls.Where(c => c.Name == SubmitTaskActivity.Name).ToArray();
-        Assert.True(submits.Length > VaceJobOrchestrator.SubmitAttempts, $"{submits.Length} submissions");
+        Assert.True(submits.Length > JobSchedule.SubmitAttempts, $"{submits.Length} submissions");
         Assert.All(submits, s => Assert.True(s.At < DeadlineOf(workflow, job), $"a submission at {s.At:O}, past the deadline"));
     }
 
@@ -324,7 +324,7 @@ public class VaceJobOrchestratorTests
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
         var submits = workflow.Calls.Where(c => c.Name == SubmitTaskActivity.Name).ToArray();
         AssertWaitedAtLeast([RetryAfter.TotalMilliseconds, RetryAfter.TotalMilliseconds], submits);
-        Assert.True(submits[^1].At - submits[0].At < VaceJobOrchestrator.SubmitFirstRetry, "The service's Retry-After was not honored.");
+        Assert.True(submits[^1].At - submits[0].At < JobSchedule.SubmitFirstRetry, "The service's Retry-After was not honored.");
     }
 
     [Fact]
@@ -336,7 +336,7 @@ public class VaceJobOrchestratorTests
         var result = await workflow.RunAsync(job);
 
         Assert.Equal(("Throttling", "slow down"), (result.ErrorCode, result.ErrorMessage));
-        Assert.Equal(VaceJobOrchestrator.SubmitAttempts, workflow.CallCount(SubmitTaskActivity.Name));
+        Assert.Equal(JobSchedule.SubmitAttempts, workflow.CallCount(SubmitTaskActivity.Name));
         Assert.Equal(0, workflow.CallCount(PollTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
@@ -448,7 +448,7 @@ public class VaceJobOrchestratorTests
         var many = Enumerable.Range(0, 500).Select(i => new JobIssue(JobIssueSeverity.Warning, "unknown_field", $"input.x{i}", new string('w', 2000))).ToArray();
         var job = Request("video_edit") with { Warnings = many };
 
-        var shown = VaceJobOrchestrator.StatusWarnings(job);
+        var shown = JobTimeline.StatusWarnings(job);
 
         Assert.Equal(21, shown.Length);
         Assert.All(shown, w => Assert.True(w.Length <= 300));
@@ -661,7 +661,7 @@ public class VaceJobOrchestratorTests
     [Fact]
     public async Task Run_PollsCannotReachTheService_WaitBackingOff_ThenSucceed()
     {
-        Assert.Equal([5, 10, 20, 40, 80, 160, 300, 300], Schedule(TimeSpan.FromSeconds(5), VaceJobOrchestrator.NextOutageDelay, 8));
+        Assert.Equal([5, 10, 20, 40, 80, 160, 300, 300], Schedule(TimeSpan.FromSeconds(5), JobSchedule.NextOutageDelay, 8));
 
         var job = Fast(Request("video_edit"));
         await using var workflow = Happy().OnSequence(PollTaskActivity.Name,
@@ -687,7 +687,7 @@ public class VaceJobOrchestratorTests
         Assert.Equal((VaceJobErrorCodes.Timeout, "PENDING"), (result.ErrorCode, result.TaskStatus));
         Assert.Contains("could not be canceled", result.ErrorMessage, StringComparison.Ordinal);
         Assert.EndsWith("its slot was given back.", result.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(CancelTaskActivity.Name));
+        Assert.Equal(JobSchedule.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(CancelTaskActivity.Name));
         Assert.Equal(1, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
@@ -777,7 +777,7 @@ public class VaceJobOrchestratorTests
 
         Assert.True(result.Succeeded);
         Assert.Contains(result.Warnings, w => w.Code == "callback_failed");
-        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
+        Assert.Equal(JobSchedule.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(NotifyCallbackActivity.Name));
         var manifests = workflow.InputsOf<WriteManifestActivity.Request>(WriteManifestActivity.Name);
         Assert.Equal(2, manifests.Count);
         Assert.Contains(manifests[^1].Manifest.Result.Warnings, w => w.Code == "callback_failed");
@@ -807,7 +807,7 @@ public class VaceJobOrchestratorTests
 
         Assert.Equal(VaceJobErrorCodes.StepFailed, result.ErrorCode);
         Assert.Contains("AcquireSlot kept failing: storage unreachable", result.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(AcquireSlotActivity.Name));
+        Assert.Equal(JobSchedule.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(AcquireSlotActivity.Name));
     }
 
     [Fact]
@@ -820,7 +820,7 @@ public class VaceJobOrchestratorTests
 
         Assert.True(result.Succeeded, result.ErrorMessage);
         Assert.Equal(1, workflow.CallCount(CopyOutputActivity.Name));
-        Assert.Equal(VaceJobOrchestrator.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(ReleaseSlotActivity.Name));
+        Assert.Equal(JobSchedule.TransientRetry(job).MaxNumberOfAttempts, workflow.CallCount(ReleaseSlotActivity.Name));
     }
 
     [Fact]
