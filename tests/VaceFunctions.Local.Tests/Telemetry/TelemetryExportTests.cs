@@ -1,5 +1,7 @@
 using System.Text;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
 using VaceFunctions.DashScopeSimulator;
 using VaceFunctions.Local.Hosting;
 using VaceFunctions.Orchestrations.Telemetry;
@@ -134,6 +136,16 @@ public sealed class TelemetryExportTests : IAsyncLifetime
             request.Headers.Add("traceparent", $"00-{traceId}-b7ad6b7169203331-01");
             Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.SendAsync(request)).StatusCode);
             Assert.True((await HostTestSupport.WaitForJobAsync(host.Services, "traced-http")).Succeeded);
+
+            // The console's metrics are exported on the reader's interval: flush until the job's counter is written
+            // (one flush at the host's disposal alone was not always enough under load).
+            var meters = host.Services.GetRequiredService<MeterProvider>();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!console.ToString().Contains("vace.jobs.finished", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                meters.ForceFlush(5_000);
+                await Task.Delay(200);
+            }
         }
         finally
         {
